@@ -1,0 +1,94 @@
+"""Run the MkDocs build atomically: build next to the output, swap in only on success."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import shutil
+import tempfile
+
+from .errors import PolicyError
+
+DEFAULT_CONFIG = """
+site_name: Privacy policies
+use_directory_urls: true
+validation:
+  nav:
+    omitted_files: ignore
+theme:
+  name: material
+  font: false
+plugins:
+  - search
+  - policygen
+extra:
+  generator: false
+"""
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[str] = []
+
+    def emit(self, record):
+        self.records.append(record.getMessage())
+
+
+def load_mkdocs_config(config_file: str | None, src: str, site_dir: str, **extra):
+    from mkdocs.config import load_config
+
+    kwargs = {"docs_dir": os.path.abspath(src), "site_dir": site_dir, **extra}
+    if config_file and os.path.exists(config_file):
+        return load_config(config_file=config_file, **kwargs)
+    if config_file and config_file != "mkdocs.yml":
+        raise PolicyError(f"config file {config_file!r} does not exist")
+    stream = io.StringIO(DEFAULT_CONFIG)
+    stream.name = os.path.join(os.getcwd(), "mkdocs.yml")
+    return load_config(config_file=stream, **kwargs)
+
+
+def build_site(src: str, out: str, config_file: str | None = "mkdocs.yml", verbose: bool = False,
+               **extra) -> dict:
+    """Build into a temporary sibling of ``out``; replace ``out`` only when all went well."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    out = os.path.abspath(out)
+    parent = os.path.dirname(out)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".site-build-", dir=parent)
+    handler = _Collect()
+    log = logging.getLogger("mkdocs")
+    log.addHandler(handler)
+    old_level = log.level
+    log.setLevel(logging.INFO if verbose else logging.WARNING)
+    try:
+        cfg = load_mkdocs_config(config_file, src, tmp, **extra)
+        build(cfg)
+        _swap(tmp, out)
+        tmp = None
+    except MkDocsException as exc:
+        raise PolicyError(str(exc).strip() or "the MkDocs build failed") from None
+    except SystemExit as exc:  # mkdocs aborts with SystemExit on config errors
+        detail = "\n".join(handler.records) or str(exc)
+        raise PolicyError(f"the MkDocs build was aborted:\n{detail}") from None
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(old_level)
+        if tmp and os.path.exists(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+    return {"warnings": handler.records}
+
+
+def _swap(new: str, out: str) -> None:
+    old = None
+    if os.path.exists(out):
+        old = tempfile.mkdtemp(prefix=".site-old-", dir=os.path.dirname(out))
+        os.rmdir(old)
+        os.replace(out, old)
+    os.replace(new, out)
+    os.chmod(out, 0o755)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)

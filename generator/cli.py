@@ -1,0 +1,220 @@
+"""The policygen command line: a thin layer over the library.
+
+User errors print ``path:line: message`` plus a hint and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+
+import click
+
+from .errors import PolicyError
+
+USER_ERROR = 2
+
+
+def fail(exc: PolicyError) -> None:
+    click.echo(exc.format(), err=True)
+    sys.exit(USER_ERROR)
+
+
+class Group(click.Group):
+    """Turn every PolicyError (and Ctrl-C) into a clean message instead of a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PolicyError as exc:
+            fail(exc)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was changed", err=True)
+            sys.exit(130)
+
+
+def src_option(f):
+    return click.option("--src", default="policy_src", show_default=True, type=click.Path(file_okay=False),
+                        help="Folder holding the policies.")(f)
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PolicyError(f"{name} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="policygen")
+def main():
+    """Build versioned, multilingual privacy policy sites from clause fragments in git."""
+
+
+@main.command()
+@src_option
+@click.option("--out", default="site", show_default=True, help="Output folder (replaced atomically).")
+@click.option("--config", "config_file", default="mkdocs.yml", show_default=True, help="MkDocs config file.")
+@click.option("--date", "as_of", help="Build as of this date (default: today, or SOURCE_DATE_EPOCH).")
+@click.option("--draft", is_flag=True, help="Also publish the work tree at /<lang>/<policy>/draft/.")
+@click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
+def build(src, out, config_file, as_of, draft, verbose):
+    """Build the whole site into OUT."""
+    from .buildsite import build_site
+    from .project import build_date, check_sources
+
+    today = build_date(as_of)
+    loaded, findings = check_sources(src, lint=False)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise PolicyError(f"{len(errors)} error(s) in the policy sources; nothing was built", findings=errors)
+    n = sum(len(m.languages) for m, _ in loaded)
+    click.echo(f"Building {len(loaded)} policies in {n} policy-languages as of {today} ...", err=True)
+    os.environ["POLICYGEN_DATE"] = today.isoformat()
+    if draft:
+        os.environ["POLICYGEN_DRAFT"] = "1"
+    result = build_site(src, out, config_file, verbose=verbose)
+    for w in result["warnings"]:
+        click.echo(f"warning: {w}", err=True)
+    click.echo(f"Built {out}/", err=True)
+
+
+@main.command()
+@src_option
+@click.option("--config", "config_file", default="mkdocs.yml", show_default=True)
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@click.option("--date", "as_of", help="Preview as of this date.")
+def serve(src, config_file, dev_addr, as_of):
+    """Live preview, with the draft (work tree) at /<lang>/<policy>/draft/."""
+    from mkdocs.commands.serve import serve as mk_serve
+
+    from .buildsite import DEFAULT_CONFIG
+
+    os.environ["POLICYGEN_DRAFT"] = "1"
+    if as_of:
+        _date(as_of, "--date")
+        os.environ["POLICYGEN_DATE"] = as_of
+    if not os.path.exists(config_file):
+        import tempfile
+        fd, config_file = tempfile.mkstemp(suffix=".yml")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(DEFAULT_CONFIG)
+    mk_serve(config_file=config_file, dev_addr=dev_addr, docs_dir=os.path.abspath(src), livereload=True)
+
+
+@main.command()
+@src_option
+@click.option("--strict", is_flag=True, help="Exit non-zero on warnings too.")
+def check(src, strict):
+    """Validate and lint every policy; report problems as path:line: message."""
+    from .project import check_sources
+
+    _loaded, findings = check_sources(src)
+    for f in findings:
+        click.echo(f.format())
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    if errors or (strict and warnings):
+        sys.exit(1 if not errors else USER_ERROR)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--policy", required=True, help="Policy id (folder name), e.g. acme.")
+@click.option("--lang", required=True, help="Language of FILE, e.g. en or zh-CN.")
+@src_option
+def import_cmd(file, policy, lang, src):
+    """Turn FILE (.txt, .md, .html) into clause fragments of POLICY in LANG.
+
+    A new policy is created; a re-import keeps the ids of clauses that still match; a
+    file in another language becomes a translation aligned to the source clauses.
+    """
+    from .editing import import_policy
+
+    report = import_policy(file, policy, lang, src)
+    verb = "Created" if report.created else "Updated"
+    click.echo(f"{verb} {src}/{policy}/{lang}/ with {len(report.clauses)} clauses:")
+    for cid, title, state in report.clauses:
+        click.echo(f"  {cid:40} {state:4}  {title}")
+    for cid in report.removed:
+        click.echo(f"  {cid:40} removed")
+    for line, text, why in report.dropped:
+        click.echo(f"{file}:{line}: note: not imported ({why}): {text[:70]}")
+    for line, msg in report.notes:
+        if not msg.startswith("dropped"):
+            click.echo(f"{file}:{line}: note: {msg}")
+    if report.effective:
+        click.echo(f"Next: review the fragments, then 'policygen release --policy {policy} "
+                   f"--effective {report.effective} --backfill' to record this text as published.")
+
+
+@main.command()
+@click.option("--policy", required=True)
+@click.option("--effective", required=True, help="Effective date YYYY-MM-DD.")
+@click.option("--backfill", is_flag=True, help="Record a version that was already in force (past history).")
+@click.option("--level", type=click.Choice(["editorial", "minor", "notice", "consent"]),
+              help="Override the computed level (lowering needs --justification).")
+@click.option("--justification", help="Why the level was changed; recorded and shown in the archive.")
+@click.option("--summary", default="", help="One-line summary for the archive and feeds.")
+@click.option("--allow-stale-translations", is_flag=True,
+              help="Release although translations lag; the source language stays binding.")
+@click.option("--today", "today_s", hidden=True, help="Pretend today is this date (testing).")
+@src_option
+def release(policy, effective, backfill, level, justification, summary, allow_stale_translations, today_s, src):
+    """Record the current text (all languages) as a version in releases.yml."""
+    from .changes import compute_release_change
+    from .editing import record_release
+    from .project import build_date
+
+    eff = _date(effective, "--effective")
+    today = build_date(today_s)
+    computed = compute_release_change(src, policy, eff)
+    rel = record_release(src, policy, eff, today, backfill=backfill, level=level, justification=justification,
+                         summary=summary, allow_stale=allow_stale_translations, computed=computed)
+    click.echo(f"Recorded {policy} version {rel.key} ({rel.level}"
+               + (f", computed {rel.computed_level}" if rel.computed_level != rel.level else "") + ") in "
+               f"{src}/{policy}/releases.yml.")
+    click.echo("Commit releases.yml together with the text it records.")
+
+
+@main.command()
+@click.option("--policy", required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@src_option
+def versions(policy, fmt, src):
+    """List the released versions of POLICY."""
+    from .changes import version_rows
+
+    rows = version_rows(src, policy)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no versions released yet")
+    for r in rows:
+        flag = " consent required" if r["consent_required"] else ""
+        click.echo(f"{r['effective']}  {r['level']:9}  {','.join(r['languages']):12} "
+                   f"{(r['commit'] or 'uncommitted')[:10]}{flag}")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--policy", required=True)
+@click.option("--lang", help="Language (default: the source language).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md"]), default="text", show_default=True)
+@src_option
+def diff(old, new, policy, lang, fmt, src):
+    """Show what changed between two versions: dates, current, latest, draft or git revisions."""
+    from .changes import diff_command
+
+    click.echo(diff_command(src, policy, old, new, lang, fmt), nl=False)
+
+
+if __name__ == "__main__":
+    main()

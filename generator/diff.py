@@ -1,0 +1,190 @@
+"""Clause alignment and word/character redlines. Pure.
+
+Tokens are words for Latin scripts and single characters for Chinese, Japanese and
+Korean, so a two-character edit in Chinese shows as two characters. Applying the
+'equal' and 'insert' segments reproduces the new text exactly; 'equal' and 'delete'
+reproduce the old one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from .facts import fact_changes
+from .model import PolicyText
+
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\uff00-\uffef\u3000-\u303f"
+TOKEN_RE = re.compile(rf"[{CJK}]|[^\W{CJK}]+|\s+|[^\w\s]", re.UNICODE)
+
+
+def tokenize(text: str) -> list[str]:
+    return TOKEN_RE.findall(text)
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Segments (op, text) with op in equal/delete/insert; adjacent ops merged."""
+    if old == new:
+        return [("equal", old)] if old else []
+    a, b = tokenize(old), tokenize(new)
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    out: list[tuple[str, str]] = []
+
+    def push(op, text):
+        if not text:
+            return
+        if out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + text)
+        else:
+            out.append((op, text))
+
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            push("equal", "".join(a[i1:i2]))
+        else:
+            push("delete", "".join(a[i1:i2]))
+            push("insert", "".join(b[j1:j2]))
+    return _absorb_whitespace(out)
+
+
+def _absorb_whitespace(segs):
+    # A lone space kept "equal" between two edits makes redlines choppy: fold it in.
+    out = []
+    i = 0
+    while i < len(segs):
+        op, text = segs[i]
+        if (op == "equal" and text.isspace() and 0 < i < len(segs) - 1 and out and out[-1][0] != "equal"
+                and segs[i + 1][0] != "equal"):
+            out.append(("delete", text))
+            out.append(("insert", text))
+        else:
+            out.append((op, text))
+        i += 1
+    merged = []
+    dels, ins = [], []
+    for op, text in out:
+        if op == "equal":
+            if dels:
+                merged.append(("delete", "".join(dels)))
+            if ins:
+                merged.append(("insert", "".join(ins)))
+            dels, ins = [], []
+            merged.append((op, text))
+        elif op == "delete":
+            dels.append(text)
+        else:
+            ins.append(text)
+    if dels:
+        merged.append(("delete", "".join(dels)))
+    if ins:
+        merged.append(("insert", "".join(ins)))
+    return merged
+
+
+def new_side(segs) -> str:
+    return "".join(t for op, t in segs if op != "delete")
+
+
+def old_side(segs) -> str:
+    return "".join(t for op, t in segs if op != "insert")
+
+
+def normalise_formatting(md: str) -> str:
+    """Text as a reader sees it, without Markdown markup or line wrapping."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", md)
+    text = re.sub(r"(?m)^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", "", text)
+    text = re.sub(r"(\*\*|__|\*|_|`)", "", text)
+    text = text.replace("\\", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass
+class ClauseDiff:
+    id: str
+    status: str  # added | removed | modified | moved | unchanged
+    title: str
+    old_title: str | None = None
+    renamed: bool = False
+    moved: bool = False
+    formatting_only: bool = False
+    segments: list = field(default_factory=list)  # body redline
+    title_segments: list = field(default_factory=list)
+    facts: list = field(default_factory=list)  # fact_changes()
+    old_body: str = ""
+    new_body: str = ""
+    old_facts: dict = field(default_factory=dict)
+    new_facts: dict = field(default_factory=dict)
+
+
+@dataclass
+class PolicyDiff:
+    lang: str
+    clauses: list  # ClauseDiff, in new order (removed clauses at their old position)
+    manifest_changes: list = field(default_factory=list)  # (key, old, new)
+
+    @property
+    def changed(self):
+        return [c for c in self.clauses if c.status != "unchanged"]
+
+
+def _moved_ids(old_ids: list[str], new_ids: list[str]) -> set[str]:
+    common_old = [i for i in old_ids if i in set(new_ids)]
+    common_new = [i for i in new_ids if i in set(old_ids)]
+    sm = difflib.SequenceMatcher(None, common_old, common_new, autojunk=False)
+    stay = set()
+    for tag, i1, i2, _j1, _j2 in sm.get_opcodes():
+        if tag == "equal":
+            stay.update(common_old[i1:i2])
+    return set(common_new) - stay
+
+
+def diff_policy(old: PolicyText | None, new: PolicyText | None, lang: str) -> PolicyDiff:
+    old_clauses = list(old.clauses) if old else []
+    new_clauses = list(new.clauses) if new else []
+    old_by = {c.id: c for c in old_clauses}
+    new_by = {c.id: c for c in new_clauses}
+    moved = _moved_ids([c.id for c in old_clauses], [c.id for c in new_clauses])
+    out: list[ClauseDiff] = []
+    for c in new_clauses:
+        o = old_by.get(c.id)
+        if o is None:
+            out.append(ClauseDiff(id=c.id, status="added", title=c.title, segments=[("insert", c.body)] if c.body else [],
+                                  title_segments=[("insert", c.title)], facts=fact_changes({}, c.facts),
+                                  new_body=c.body, new_facts=c.facts))
+            continue
+        body_same = o.body == c.body
+        fmt_only = not body_same and normalise_formatting(o.body) == normalise_formatting(c.body)
+        facts = fact_changes(o.facts, c.facts)
+        renamed = o.title != c.title
+        is_moved = c.id in moved
+        if body_same and not facts and not renamed:
+            status = "moved" if is_moved else "unchanged"
+        else:
+            status = "modified"
+        out.append(ClauseDiff(
+            id=c.id, status=status, title=c.title, old_title=o.title if renamed else None, renamed=renamed,
+            moved=is_moved, formatting_only=fmt_only and not facts and not renamed,
+            segments=word_diff(o.body, c.body), title_segments=word_diff(o.title, c.title) if renamed else [],
+            facts=facts, old_body=o.body, new_body=c.body, old_facts=o.facts, new_facts=c.facts))
+    # Removed clauses go back where they were, after their old predecessor.
+    for idx, o in enumerate(old_clauses):
+        if o.id in new_by:
+            continue
+        cd = ClauseDiff(id=o.id, status="removed", title=o.title, segments=[("delete", o.body)] if o.body else [],
+                        title_segments=[("delete", o.title)], facts=fact_changes(o.facts, {}),
+                        old_body=o.body, old_facts=o.facts)
+        pos = 0
+        for prev in reversed(old_clauses[:idx]):
+            found = next((k for k, x in enumerate(out) if x.id == prev.id), None)
+            if found is not None:
+                pos = found + 1
+                break
+        out.insert(pos, cd)
+    mchanges = []
+    if old and new:
+        mo, mn = old.manifest, new.manifest
+        for key, a, b in (("title", mo.title(lang), mn.title(lang)), ("entity", mo.entity, mn.entity)):
+            if a != b:
+                mchanges.append((key, a, b))
+    return PolicyDiff(lang=lang, clauses=out, manifest_changes=mchanges)

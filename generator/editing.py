@@ -1,0 +1,204 @@
+"""Commands that change the policy sources: import a text, record a release.
+
+They compute with the pure modules and write files atomically; nothing here touches git.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+import yaml
+
+from .errors import Finding, PolicyError
+from .fragments import decode, dump_releases, load_policy, render_clause_file
+from .importer import FORMATS, align_translation, assign_ids, parse_document
+from .lint import source_hash, stale_translation_ids
+from .model import Clause, Release, level_rank
+from .worktree import DirSource, write_atomic
+
+PREAMBLE_TITLES = {"en": "Introduction", "zh-CN": "引言", "zh-TW": "引言", "de": "Einleitung", "fr": "Introduction"}
+
+
+@dataclass
+class ImportReport:
+    policy: str
+    lang: str
+    created: bool
+    clauses: list = field(default_factory=list)  # (id, title, "kept"|"new")
+    removed: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    dropped: list = field(default_factory=list)
+    effective: date | None = None
+
+
+def read_input(path: str) -> tuple[str, str]:
+    ext = os.path.splitext(path)[1].lower()
+    fmt = FORMATS.get(ext)
+    if fmt is None:
+        raise PolicyError(f"cannot import {ext or 'files without an extension'}", path=path,
+                          hint="import .txt, .md or .html; convert PDF or Word files to text first")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise PolicyError("file not found", path=path, hint="check the path") from None
+    findings: list[Finding] = []
+    text = decode(data, path, findings)
+    if text is None:
+        f = findings[0]
+        raise PolicyError(f.message, path=path, line=f.line, hint=f.hint)
+    if not text.strip():
+        raise PolicyError("the file is empty", path=path, hint="import a file that holds the policy text")
+    return text, fmt
+
+
+def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportReport:
+    from .fragments import ID_RE, LANG_RE
+
+    if not ID_RE.match(policy):
+        raise PolicyError(f"invalid policy id {policy!r}", hint="use lower-case letters, digits and '-'")
+    if not LANG_RE.match(lang):
+        raise PolicyError(f"invalid language code {lang!r}", hint="use a BCP 47 code such as en or zh-CN")
+    text, fmt = read_input(path)
+    doc = parse_document(text, fmt)
+    if not doc.sections:
+        raise PolicyError("found no policy text to import", path=path)
+    src = DirSource(src_dir)
+    findings: list[Finding] = []
+    base = os.path.join(src_dir, policy)
+    exists = src.read(f"{policy}/policy.yml") is not None
+    manifest, texts = (load_policy(src, "", policy, findings) if exists else (None, {}))
+    if exists and manifest is None:
+        raise PolicyError("cannot re-import into a policy whose policy.yml is invalid", findings=findings)
+    report = ImportReport(policy=policy, lang=lang, created=not exists, notes=doc.notes, dropped=doc.dropped,
+                          effective=doc.effective)
+    sections = doc.sections
+    for s in sections:
+        if not s.title:
+            s.title = PREAMBLE_TITLES.get(lang, PREAMBLE_TITLES["en"])
+    translation = exists and lang != manifest.source_lang
+    old = texts.get(lang).clauses if exists and lang in texts else ()
+    if translation:
+        source = texts[manifest.source_lang].clauses
+        ids = align_translation(sections, list(source))
+    else:
+        ids = assign_ids(sections, list(old))
+    old_by_id = {c.id: c for c in old}
+    new_clauses = []
+    for cid, s in zip(ids, sections):
+        prev = old_by_id.get(cid)
+        facts = dict(prev.facts) if prev else {}
+        sh = None
+        if translation:
+            sh = source_hash(texts[manifest.source_lang].clause(cid))
+            if not facts:
+                facts = dict(texts[manifest.source_lang].clause(cid).facts)
+        new_clauses.append(Clause(id=cid, title=s.title, body=s.body, facts=facts, source_hash=sh))
+        report.clauses.append((cid, s.title, "kept" if prev else "new"))
+    folder = os.path.join(base, lang)
+    os.makedirs(folder, exist_ok=True)
+    for c in new_clauses:
+        write_atomic(os.path.join(folder, f"{c.id}.md"), render_clause_file(c))
+    keep = {c.id for c in new_clauses}
+    for c in old:
+        if c.id not in keep:
+            os.remove(os.path.join(src_dir, *c.path.split("/")))
+            report.removed.append(c.id)
+    preamble_ids = [cid for cid, s in zip(ids, sections) if not s.number]
+    if not exists:
+        data = {
+            "title": {lang: doc.title or "Privacy Policy"},
+            "entity": {"name": doc.entity} if doc.entity else {},
+            "languages": [lang], "regimes": ["gdpr"], "notice_days": 30,
+            "numbering": doc.numbering if doc.numbering in ("roman", "decimal") else "none",
+            "unnumbered": preamble_ids, "clauses": ids,
+        }
+        if not data["entity"]:
+            del data["entity"]
+        if not preamble_ids:
+            del data["unnumbered"]
+        write_atomic(os.path.join(base, "policy.yml"), _manifest_yaml(data))
+    else:
+        raw = yaml.safe_load(open(os.path.join(base, "policy.yml"), encoding="utf-8"))
+        if translation:
+            if lang not in raw["languages"]:
+                raw["languages"].append(lang)
+            raw.setdefault("title", {})
+            if isinstance(raw["title"], str):
+                raw["title"] = {manifest.source_lang: raw["title"]}
+            if doc.title:
+                raw["title"][lang] = doc.title
+        else:
+            raw["clauses"] = ids
+            if preamble_ids:
+                raw["unnumbered"] = preamble_ids
+        write_atomic(os.path.join(base, "policy.yml"), _manifest_yaml(raw))
+    return report
+
+
+def _manifest_yaml(data: dict) -> str:
+    head = "# Policy manifest: languages (source first), clause order and legal profile. See README.\n"
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def earliest_effective(today: date, notice_days: int) -> date:
+    return today + timedelta(days=notice_days)
+
+
+def record_release(src_dir: str, policy: str, effective: date, today: date, *, backfill: bool = False,
+                   level: str | None = None, justification: str | None = None, summary: str = "",
+                   allow_stale: bool = False, computed: tuple[str, str] | None = None) -> Release:
+    """Append a version to releases.yml after every legal and consistency check.
+
+    ``computed`` is (level, summary) from the classifier, comparing with the previous version.
+    """
+    from .versions import read_ledger
+
+    src = DirSource(src_dir)
+    findings: list[Finding] = []
+    manifest, texts = load_policy(src, "", policy, findings)
+    errors = [f for f in findings if f.severity == "error"]
+    if manifest is None or errors:
+        raise PolicyError(f"policy {policy!r} has errors; fix them before releasing", findings=errors)
+    ledger = read_ledger(src, policy, findings)
+    for r in ledger:
+        if r.effective == effective:
+            raise PolicyError(f"a version of {policy!r} already takes effect on {effective}",
+                              path=os.path.join(src_dir, policy, "releases.yml"), line=r.line or None,
+                              hint="choose another effective date; released versions are never replaced")
+    if ledger and effective < ledger[-1].effective and not backfill:
+        raise PolicyError(f"{effective} is before the latest version ({ledger[-1].effective})",
+                          hint="use --backfill to record past history")
+    if not backfill and effective < today:
+        raise PolicyError(f"effective date {effective} is in the past",
+                          hint="use --backfill to record a version that was already in force")
+    stale = {}
+    for lang in manifest.languages[1:]:
+        ids = stale_translation_ids(manifest, texts, lang)
+        if ids:
+            stale[lang] = ids
+    if stale and not allow_stale:
+        lines = "; ".join(f"{lg}: {', '.join(ids)}" for lg, ids in stale.items())
+        raise PolicyError(f"translations are out of date ({lines})",
+                          hint="update them (and their source_hash), or release with --allow-stale-translations: "
+                               "the source language then stays the binding text")
+    computed_level, computed_summary = computed or ("editorial", "")
+    final = level or computed_level
+    if level and level_rank(level) < level_rank(computed_level) and not justification:
+        raise PolicyError(f"--level {level} is lower than the computed level {computed_level}",
+                          hint="lowering a level needs a recorded reason: add --justification TEXT")
+    if final in ("notice", "consent") and not backfill:
+        earliest = earliest_effective(today, manifest.notice_days)
+        if effective < earliest:
+            raise PolicyError(
+                f"this is a {final}-level change: it may take effect on {earliest.isoformat()} at the earliest "
+                f"({manifest.notice_days} days' notice)",
+                hint=f"use --effective {earliest.isoformat()} or later")
+    hashes = {lg: texts[lg].content_hash for lg in manifest.languages if texts.get(lg) and texts[lg].clauses}
+    rel = Release(effective=effective, level=final, computed_level=computed_level,
+                  justification=justification, summary=summary or computed_summary, hashes=hashes,
+                  backfill=backfill, stale=stale)
+    write_atomic(os.path.join(src_dir, policy, "releases.yml"), dump_releases([*ledger, rel]))
+    return replace(rel)

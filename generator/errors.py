@@ -1,0 +1,59 @@
+"""One error type for everything a user can get wrong.
+
+Every user-facing failure carries where it happened (file and line, when there is
+one), what is wrong, and a hint on what to do; the CLI prints it as
+``path:line: message`` and exits with status 2, never with a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem in the sources: an error blocks a build, a warning does not."""
+
+    path: str
+    line: int | None
+    message: str
+    severity: str = "error"  # "error" | "warning"
+    hint: str = ""
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        text = f"{where}: {self.severity}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class PolicyError(Exception):
+    """A user error: bad input, bad arguments, a repository in the wrong state."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None,
+                 hint: str = "", findings: list[Finding] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.hint = hint
+        self.findings = findings or []
+
+    def format(self) -> str:
+        parts = [f.format() for f in self.findings]
+        if self.path or not self.findings:
+            where = ""
+            if self.path:
+                where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+            head = f"{where}error: {self.message}"
+            if self.hint:
+                head += f"\n  hint: {self.hint}"
+            parts.append(head)
+        elif self.message and self.message not in parts:
+            parts.append(f"error: {self.message}")
+        return "\n".join(parts)
+
+
+class GitError(PolicyError):
+    """A git operation failed; carries git's own message."""

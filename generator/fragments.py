@@ -1,0 +1,368 @@
+"""Parse and validate policy sources: clause fragments, policy.yml, releases.yml.
+
+Pure functions: they take file contents (through a ``Source``, which may be the work
+tree or a git tree) and return model values plus findings with file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Callable, Protocol
+
+import yaml
+
+from .errors import Finding
+from .model import LEVELS, Clause, Manifest, PolicyText, Release
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+FACT_KEYS = (
+    "purposes", "data_categories", "legal_bases", "recipients", "transfers", "retention",
+    "rights", "contacts", "automated_decisions", "children", "cookies", "security", "methods",
+)
+CLAUSE_KEYS = {"id", "title", "source_hash", "translation_of", *FACT_KEYS}
+REGIMES = ("gdpr", "pipl", "ccpa")
+NUMBERINGS = ("decimal", "roman", "none")
+
+
+class Source(Protocol):
+    """Read access to a policy tree: the work tree or a commit."""
+
+    def read(self, relpath: str) -> bytes | None: ...
+
+    def listdir(self, relpath: str) -> list[str]: ...
+
+
+def decode(data: bytes, path: str, findings: list[Finding]) -> str | None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        findings.append(Finding(path, line, "file is not valid UTF-8",
+                                hint="re-save the file with UTF-8 encoding"))
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _yaml_error(exc: yaml.YAMLError, path: str, line_offset: int) -> Finding:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = (mark.line + 1 + line_offset) if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return Finding(path, line, f"malformed YAML: {problem}",
+                   hint="check indentation and quote values that contain ':' or '#'")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys (YAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen[key] = True
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# Dates stay strings: a YAML date and a quoted date must mean the same thing.
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(text: str, path: str, findings: list[Finding], line_offset: int = 0):
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        findings.append(_yaml_error(exc, path, line_offset))
+        return None
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Return (front matter YAML or None, body, line number of the body's first line)."""
+    if not text.startswith("---\n"):
+        return None, text, 1
+    end = re.search(r"^(---|\.\.\.)[ \t]*$", text[4:], re.M)
+    if not end:
+        return None, text, 1
+    fm = text[4: 4 + end.start()]
+    rest = text[4 + end.end():]
+    body_line = 1 + text[: 4 + end.end()].count("\n") + 1
+    if rest.startswith("\n"):
+        rest = rest[1:]
+    else:
+        body_line -= 1
+    return fm, rest, body_line
+
+
+def _key_line(fm: str, key: str) -> int:
+    m = re.search(rf"^{re.escape(key)}\s*:", fm, re.M)
+    return fm[: m.start()].count("\n") + 2 if m else 2
+
+
+def parse_clause(text: str, path: str, findings: list[Finding]) -> Clause | None:
+    """Parse one clause fragment; append findings; return None if unusable."""
+    fm, body, body_line = split_front_matter(text)
+    if fm is None:
+        findings.append(Finding(path, 1, "clause has no YAML front matter",
+                                hint="start the file with '---', an 'id:' and a 'title:', then '---'"))
+        return None
+    meta = load_yaml(fm, path, findings, line_offset=1)
+    if meta is None and findings and findings[-1].path == path:
+        return None
+    if not isinstance(meta, dict):
+        findings.append(Finding(path, 2, "front matter must be a mapping of keys to values",
+                                hint="write 'id: my-clause' and 'title: ...' between the '---' lines"))
+        return None
+    cid = meta.get("id")
+    if cid is None or cid == "":
+        findings.append(Finding(path, 2, "clause has no 'id'",
+                                hint="add a stable id such as 'id: data-we-collect'; never reuse an old one"))
+        return None
+    cid = str(cid)
+    if not ID_RE.match(cid):
+        findings.append(Finding(path, _key_line(fm, "id"), f"invalid clause id {cid!r}",
+                                hint="use lower-case letters, digits and '-' only"))
+        return None
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        findings.append(Finding(path, _key_line(fm, "title"), f"clause {cid!r} has no 'title'",
+                                hint="add 'title: ...' to the front matter"))
+        return None
+    for key in meta:
+        if key not in CLAUSE_KEYS:
+            findings.append(Finding(path, _key_line(fm, str(key)), f"unknown front matter key {key!r}",
+                                    severity="warning",
+                                    hint="known keys: " + ", ".join(sorted(CLAUSE_KEYS))))
+    facts = {k: meta[k] for k in FACT_KEYS if k in meta and meta[k] is not None}
+    src = meta.get("source_hash")
+    return Clause(id=cid, title=title.strip(), body=body.rstrip() + "\n" if body.strip() else "",
+                  facts=facts, source_hash=str(src) if src else None,
+                  path=path, body_line=body_line)
+
+
+def render_clause_file(clause: Clause) -> str:
+    """Serialise a clause back to a fragment file (used by the importer)."""
+    meta = {"id": clause.id, "title": clause.title}
+    if clause.source_hash:
+        meta["source_hash"] = clause.source_hash
+    meta.update(clause.facts)
+    fm = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=100)
+    return f"---\n{fm}---\n\n{clause.body.strip()}\n"
+
+
+def parse_manifest(text: str, path: str, findings: list[Finding], policy_id: str) -> Manifest | None:
+    data = load_yaml(text, path, findings)
+    if data is None:
+        if not any(f.path == path for f in findings):
+            findings.append(Finding(path, 1, "policy.yml is empty",
+                                    hint="list 'languages:' and 'clauses:' (see README)"))
+        return None
+    if not isinstance(data, dict):
+        findings.append(Finding(path, 1, "policy.yml must be a mapping"))
+        return None
+
+    def line(key):
+        return _key_line("\n" + text, key) - 1
+
+    ok = True
+    langs = data.get("languages")
+    if not isinstance(langs, list) or not langs:
+        findings.append(Finding(path, line("languages"), "policy.yml needs 'languages:', a list with the source language first",
+                                hint="for example: languages: [en, zh-CN]"))
+        ok = False
+        langs = []
+    for lg in langs:
+        if not isinstance(lg, str) or not LANG_RE.match(lg):
+            findings.append(Finding(path, line("languages"), f"unknown language code {lg!r}",
+                                    hint="use BCP 47 codes such as en, de, zh-CN"))
+            ok = False
+    clauses = data.get("clauses")
+    if not isinstance(clauses, list) or not clauses:
+        findings.append(Finding(path, line("clauses"), "policy.yml needs 'clauses:', the clause ids in reading order",
+                                hint="an empty policy cannot be published; import one with 'policygen import'"))
+        ok = False
+        clauses = []
+    seen = set()
+    for cid in clauses:
+        if str(cid) in seen:
+            findings.append(Finding(path, line("clauses"), f"clause id {cid!r} listed twice in 'clauses'"))
+            ok = False
+        seen.add(str(cid))
+    regimes = data.get("regimes") or ["gdpr"]
+    for r in regimes:
+        if r not in REGIMES:
+            findings.append(Finding(path, line("regimes"), f"unknown regime {r!r}",
+                                    hint="known regimes: " + ", ".join(REGIMES)))
+            ok = False
+    numbering = data.get("numbering", "decimal")
+    if numbering not in NUMBERINGS:
+        findings.append(Finding(path, line("numbering"), f"unknown numbering {numbering!r}",
+                                hint="use one of: " + ", ".join(NUMBERINGS)))
+        ok = False
+    notice_days = data.get("notice_days", 30)
+    if not isinstance(notice_days, int) or notice_days < 0:
+        findings.append(Finding(path, line("notice_days"), "notice_days must be a whole number of days"))
+        ok = False
+    titles = data.get("title") or {}
+    if isinstance(titles, str):
+        titles = {langs[0] if langs else "en": titles}
+    if not ok:
+        return None
+    return Manifest(
+        id=policy_id, titles={str(k): str(v) for k, v in titles.items()}, languages=tuple(langs),
+        clauses=tuple(str(c) for c in clauses), entity=data.get("entity") or {},
+        regimes=tuple(regimes), notice_days=notice_days, numbering=numbering,
+        unnumbered=tuple(data.get("unnumbered") or ()), promises=data.get("promises") or {},
+        path=path,
+    )
+
+
+def parse_date(value, path: str, line: int | None, findings: list[Finding]) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        findings.append(Finding(path, line, f"invalid date {value!r}", hint="write dates as YYYY-MM-DD"))
+        return None
+
+
+def parse_releases(text: str, path: str, findings: list[Finding]) -> list[Release]:
+    data = load_yaml(text, path, findings)
+    if data is None:
+        return []
+    entries = data.get("releases") if isinstance(data, dict) else data
+    if not isinstance(entries, list):
+        findings.append(Finding(path, 1, "releases.yml must hold 'releases:', a list of versions"))
+        return []
+    lines = [i + 1 for i, ln in enumerate(text.splitlines()) if re.match(r"^\s*-\s+effective\s*:", ln)]
+    out: list[Release] = []
+    seen: dict = {}
+    for i, e in enumerate(entries):
+        line = lines[i] if i < len(lines) else None
+        if not isinstance(e, dict) or "effective" not in e:
+            findings.append(Finding(path, line, "each release needs an 'effective: YYYY-MM-DD' date"))
+            continue
+        eff = parse_date(e["effective"], path, line, findings)
+        if eff is None:
+            continue
+        if eff in seen:
+            findings.append(Finding(path, line, f"two releases take effect on {eff}",
+                                    hint=f"the first is at line {seen[eff]}; a version has one effective date"))
+            continue
+        seen[eff] = line
+        level = e.get("level", "editorial")
+        if level not in LEVELS:
+            findings.append(Finding(path, line, f"unknown level {level!r}", hint="use one of: " + ", ".join(LEVELS)))
+            continue
+        out.append(Release(
+            effective=eff, level=level, computed_level=e.get("computed_level"),
+            justification=e.get("justification"), summary=str(e.get("summary") or ""),
+            hashes={str(k): str(v) for k, v in (e.get("content") or {}).items()},
+            backfill=bool(e.get("backfill", False)), stale=e.get("stale_translations") or {},
+            line=line or 0,
+        ))
+    return sorted(out, key=lambda r: r.effective)
+
+
+def release_to_yaml(r: Release) -> dict:
+    entry = {"effective": r.effective.isoformat(), "level": r.level}
+    if r.computed_level and r.computed_level != r.level:
+        entry["computed_level"] = r.computed_level
+    if r.justification:
+        entry["justification"] = r.justification
+    if r.summary:
+        entry["summary"] = r.summary
+    if r.backfill:
+        entry["backfill"] = True
+    if r.stale:
+        entry["stale_translations"] = r.stale
+    entry["content"] = dict(r.hashes)
+    return entry
+
+
+def dump_releases(releases: list[Release]) -> str:
+    head = ("# Release ledger: one entry per published version. Written by `policygen release`;\n"
+            "# reviewed in pull requests like any other change. Do not edit released entries.\n")
+    body = yaml.safe_dump({"releases": [release_to_yaml(r) for r in sorted(releases, key=lambda r: r.effective)]},
+                          allow_unicode=True, sort_keys=False, width=100)
+    return head + body
+
+
+def load_policy(src: Source, root: str, policy_id: str, findings: list[Finding]) -> tuple[Manifest | None, dict]:
+    """Load one policy folder: its manifest and each language's clauses in manifest order."""
+    base = f"{root}/{policy_id}" if root else policy_id
+    mpath = f"{base}/policy.yml"
+    data = src.read(mpath)
+    if data is None:
+        findings.append(Finding(base, None, "policy folder has no policy.yml",
+                                hint="create one (see README) or run 'policygen import'"))
+        return None, {}
+    text = decode(data, mpath, findings)
+    if text is None:
+        return None, {}
+    manifest = parse_manifest(text, mpath, findings, policy_id)
+    if manifest is None:
+        return None, {}
+    texts = {}
+    for lang in manifest.languages:
+        texts[lang] = _load_language(src, base, manifest, lang, findings)
+    for entry in src.listdir(base):
+        if entry in ("policy.yml", "releases.yml") or entry.startswith("."):
+            continue
+        if src.listdir(f"{base}/{entry}") and entry not in manifest.languages:
+            findings.append(Finding(f"{base}/{entry}", None,
+                                    f"folder {entry!r} is not a language listed in policy.yml",
+                                    hint=f"add {entry!r} to 'languages:' in {mpath} or remove the folder"))
+    return manifest, texts
+
+
+def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findings: list[Finding]) -> PolicyText:
+    folder = f"{base}/{lang}"
+    names = sorted(n for n in src.listdir(folder) if n.endswith(".md"))
+    source = lang == manifest.source_lang
+    if not names:
+        sev = "error" if source else "warning"
+        findings.append(Finding(folder, None, f"no clauses for language {lang!r}", severity=sev,
+                                hint="import the text with 'policygen import FILE --policy "
+                                     f"{manifest.id} --lang {lang}'"))
+    by_id: dict[str, Clause] = {}
+    for name in names:
+        path = f"{folder}/{name}"
+        text = decode(src.read(path) or b"", path, findings)
+        if text is None:
+            continue
+        clause = parse_clause(text, path, findings)
+        if clause is None:
+            continue
+        if clause.id in by_id:
+            findings.append(Finding(path, 2, f"duplicate clause id {clause.id!r}",
+                                    hint=f"also used by {by_id[clause.id].path}; ids must be unique"))
+            continue
+        by_id[clause.id] = clause
+        if clause.id not in manifest.clauses:
+            findings.append(Finding(path, 2, f"clause {clause.id!r} is not listed in policy.yml",
+                                    hint=f"add it to 'clauses:' in {manifest.path} where it belongs in the text"))
+    ordered = []
+    for cid in manifest.clauses:
+        if cid in by_id:
+            ordered.append(by_id[cid])
+        elif names:
+            sev = "error" if source else "warning"
+            what = "clause" if source else "translation of clause"
+            findings.append(Finding(manifest.path, None, f"{what} {cid!r} has no file in {folder}/",
+                                    severity=sev,
+                                    hint=f"create {folder}/{cid}.md or remove {cid!r} from 'clauses:'"))
+    return PolicyText(manifest=manifest, lang=lang, clauses=tuple(ordered))
+
+
+def list_policies(src: Source, root: str) -> list[str]:
+    return sorted(n for n in src.listdir(root) if not n.startswith(".") and src.read(f"{root}/{n}/policy.yml") is not None)
+
+
+TextReader = Callable[[str], "bytes | None"]

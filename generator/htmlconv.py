@@ -1,0 +1,118 @@
+"""HTML -> Markdown for the importer: headings, paragraphs, lists, links, tables.
+
+Scripts, styles and other non-content elements are dropped; only http(s), mailto and
+tel links and relative links survive, so hostile markup never becomes policy text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+DROP = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
+        "form", "input", "button", "select", "textarea", "head", "nav"}
+SAFE_URL = re.compile(r"^(https?:|mailto:|tel:|#|/|\.{0,2}/?[\w\-.~%]+)", re.I)
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
+
+
+def _inline(node) -> str:
+    if isinstance(node, Comment):
+        return ""
+    if isinstance(node, NavigableString):
+        return _md_escape(re.sub(r"\s+", " ", str(node)))
+    if not isinstance(node, Tag) or node.name in DROP:
+        return ""
+    inner = "".join(_inline(c) for c in node.children)
+    name = node.name
+    if name in ("strong", "b"):
+        return f"**{inner.strip()}**" if inner.strip() else ""
+    if name in ("em", "i"):
+        return f"*{inner.strip()}*" if inner.strip() else ""
+    if name == "br":
+        return "  \n"
+    if name == "code":
+        return f"`{node.get_text()}`"
+    if name == "a":
+        href = (node.get("href") or "").strip()
+        if href and SAFE_URL.match(href) and not re.match(r"^\s*(javascript|data|vbscript):", href, re.I):
+            return f"[{inner.strip()}]({href.replace(' ', '%20').replace(')', '%29')})"
+        return inner
+    return inner
+
+
+def _table(node: Tag) -> str:
+    rows = []
+    for tr in node.find_all("tr"):
+        cells = [_inline(td).strip().replace("|", "\\|") for td in tr.find_all(["th", "td"])]
+        if cells:
+            rows.append(cells)
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    out = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
+    out += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    return "\n".join(out)
+
+
+def _list(node: Tag, depth: int = 0) -> str:
+    lines = []
+    for i, li in enumerate(node.find_all("li", recursive=False), start=1):
+        marker = f"{i}." if node.name == "ol" else "-"
+        text = "".join(_inline(c) for c in li.children if not (isinstance(c, Tag) and c.name in ("ul", "ol")))
+        lines.append("    " * depth + f"{marker} {text.strip()}")
+        for sub in li.find_all(["ul", "ol"], recursive=False):
+            lines.append(_list(sub, depth + 1))
+    return "\n".join(lines)
+
+
+def _blocks(node: Tag, out: list[str]) -> None:
+    for child in node.children:
+        if isinstance(child, Comment):
+            continue
+        if isinstance(child, NavigableString):
+            text = _md_escape(re.sub(r"\s+", " ", str(child))).strip()
+            if text:
+                out.append(text)
+            continue
+        if not isinstance(child, Tag) or child.name in DROP:
+            continue
+        name = child.name
+        if re.fullmatch(r"h[1-6]", name):
+            text = "".join(_inline(c) for c in child.children).strip()
+            if text:
+                out.append("#" * int(name[1]) + " " + text)
+        elif name == "p":
+            text = "".join(_inline(c) for c in child.children).strip()
+            if text:
+                out.append(text)
+        elif name in ("ul", "ol"):
+            out.append(_list(child))
+        elif name == "table":
+            out.append(_table(child))
+        elif name in ("pre",):
+            out.append("```\n" + child.get_text() + "\n```")
+        elif name == "blockquote":
+            inner: list[str] = []
+            _blocks(child, inner)
+            out.append("\n".join("> " + ln for b in inner for ln in b.split("\n")))
+        else:
+            _blocks(child, out)
+
+
+def html_to_markdown(html: str) -> str:
+    soup = BeautifulSoup(html, "html.parser")
+    for bad in soup.find_all(list(DROP)):
+        bad.decompose()
+    out: list[str] = []
+    title = soup.find("title")
+    body = soup.find("body") or soup
+    _blocks(body, out)
+    md = "\n\n".join(b for b in out if b.strip())
+    if title and title.get_text(strip=True) and not re.search(r"^# ", md, re.M):
+        md = f"# {_md_escape(title.get_text(strip=True))}\n\n{md}"
+    return md + "\n"

@@ -1,0 +1,140 @@
+"""The data model: frozen values that every other module passes around.
+
+Nothing here does I/O; parsing lives in fragments.py, git in history.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+LEVELS = ("editorial", "minor", "notice", "consent")
+
+
+def level_rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+def max_level(levels, default: str = "editorial") -> str:
+    best = default
+    for lv in levels:
+        if level_rank(lv) > level_rank(best):
+            best = lv
+    return best
+
+
+def canonical_json(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause fragment in one language."""
+
+    id: str
+    title: str
+    body: str  # Markdown, LF line endings
+    facts: dict = field(default_factory=dict, compare=False, hash=False)
+    source_hash: str | None = None  # translations: hash of the source clause they translate
+    path: str = field(default="", compare=False)
+    body_line: int = field(default=1, compare=False)  # line of the body's first line in path
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of what a reader sees and what the facts say; stable across checkouts."""
+        return sha256(canonical_json({"id": self.id, "title": self.title,
+                                      "body": self.body.strip("\n"), "facts": self.facts}))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """policy.yml: the policy's identity, languages, clause order and legal profile."""
+
+    id: str
+    titles: dict  # lang -> title
+    languages: tuple  # first = source language
+    clauses: tuple  # clause ids in order
+    entity: dict = field(default_factory=dict, compare=False, hash=False)
+    regimes: tuple = ("gdpr",)
+    notice_days: int = 30
+    numbering: str = "decimal"  # decimal | roman | none
+    unnumbered: tuple = ()  # clause ids rendered without a number (e.g. an introduction)
+    promises: dict = field(default_factory=dict, compare=False, hash=False)
+    path: str = field(default="", compare=False)
+
+    @property
+    def source_lang(self) -> str:
+        return self.languages[0]
+
+    def title(self, lang: str) -> str:
+        return self.titles.get(lang) or self.titles.get(self.source_lang) or self.id
+
+
+@dataclass(frozen=True)
+class PolicyText:
+    """The policy in one language at one point in time."""
+
+    manifest: Manifest
+    lang: str
+    clauses: tuple  # Clause, in manifest order
+
+    def clause(self, clause_id: str) -> Clause | None:
+        for c in self.clauses:
+            if c.id == clause_id:
+                return c
+        return None
+
+    @property
+    def content_hash(self) -> str:
+        m = self.manifest
+        return sha256(canonical_json({
+            "policy": m.id, "lang": self.lang, "title": m.title(self.lang),
+            "numbering": m.numbering, "unnumbered": list(m.unnumbered),
+            "clauses": [c.content_hash for c in self.clauses],
+        }))
+
+
+@dataclass(frozen=True)
+class Release:
+    """One entry of releases.yml: a version as published."""
+
+    effective: date
+    level: str
+    computed_level: str | None = None
+    justification: str | None = None
+    summary: str = ""
+    hashes: dict = field(default_factory=dict, compare=False, hash=False)  # lang -> content hash
+    backfill: bool = False
+    stale: dict = field(default_factory=dict, compare=False, hash=False)  # lang -> [clause ids] pending
+    line: int = field(default=0, compare=False)
+
+    @property
+    def key(self) -> str:
+        return self.effective.isoformat()
+
+    @property
+    def languages(self) -> list:
+        return list(self.hashes)
+
+
+@dataclass(frozen=True)
+class Version:
+    """A release resolved against git: its ledger entry, where it was found, its text."""
+
+    release: Release
+    commit: str | None  # None: recorded in the work tree, not committed yet
+    texts: dict = field(default_factory=dict, compare=False, hash=False)  # lang -> PolicyText
+
+    @property
+    def effective(self) -> date:
+        return self.release.effective
+
+    @property
+    def key(self) -> str:
+        return self.release.key

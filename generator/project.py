@@ -1,0 +1,81 @@
+"""Load a whole policy project: the work tree (draft) and the released versions from git.
+
+This is the glue between the edges (files, git) and the pure core; the CLI and the
+MkDocs plugin both start here.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+
+from .errors import Finding, PolicyError
+from .fragments import list_policies, load_policy
+from .history import Repository
+from .lint import lint_policy
+from .site import PolicySite
+from .versions import resolve_versions
+from .worktree import DirSource
+
+
+def build_date(value: str | None = None) -> date:
+    """The date the site is built for: --date, else SOURCE_DATE_EPOCH, else today (UTC)."""
+    if value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PolicyError(f"invalid date {value!r}", hint="write dates as YYYY-MM-DD") from None
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+    return datetime.now(timezone.utc).date()
+
+
+def display_path(src_dir: str) -> str:
+    rel = os.path.relpath(os.path.abspath(src_dir))
+    return rel if not rel.startswith("..") else os.path.abspath(src_dir)
+
+
+class _Prefixed:
+    """Show paths in findings the way the user typed the source folder."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix.rstrip("/")
+
+    def __call__(self, f: Finding) -> Finding:
+        return Finding(f"{self.prefix}/{f.path}" if self.prefix else f.path, f.line, f.message, f.severity, f.hint)
+
+
+def check_sources(src_dir: str, lint: bool = True) -> tuple[list, list[Finding]]:
+    """Parse every policy in the work tree; return (manifest, texts) pairs and findings."""
+    if not os.path.isdir(src_dir):
+        raise PolicyError(f"source folder {src_dir!r} does not exist", hint="pass --src, or run from the project root")
+    src = DirSource(src_dir)
+    fix = _Prefixed(display_path(src_dir))
+    findings: list[Finding] = []
+    loaded = []
+    ids = list_policies(src, "")
+    if not ids:
+        findings.append(Finding(display_path(src_dir), None, "no policies found (no <policy>/policy.yml)",
+                                hint="import one with 'policygen import FILE --policy NAME --lang en'"))
+    for pid in ids:
+        manifest, texts = load_policy(src, "", pid, findings)
+        if manifest is not None:
+            loaded.append((manifest, texts))
+            if lint:
+                findings.extend(lint_policy(manifest, texts))
+    return loaded, [fix(f) for f in findings]
+
+
+def load_project(src_dir: str, include_draft: bool = False) -> tuple[list[PolicySite], list[Finding]]:
+    loaded, findings = check_sources(src_dir, lint=False)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise PolicyError(f"{len(errors)} error(s) in the policy sources", findings=errors)
+    repo = Repository(src_dir)
+    worktree = DirSource(src_dir)
+    sites = []
+    for manifest, texts in loaded:
+        versions = resolve_versions(repo, worktree, manifest.id, display_root=display_path(src_dir))
+        sites.append(PolicySite(manifest=manifest, versions=versions, draft=texts, include_draft=include_draft))
+    return sites, findings

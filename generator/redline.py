@@ -1,0 +1,105 @@
+"""Render diffs for people: HTML redlines (escaped, <ins>/<del>) and Markdown/text summaries. Pure."""
+
+from __future__ import annotations
+
+import html
+
+from .classify import Classification
+from .diff import PolicyDiff
+
+
+def segments_html(segs) -> str:
+    out = []
+    for op, text in segs:
+        t = html.escape(text)
+        if op == "insert":
+            out.append(f'<ins class="pg-ins">{t}</ins>')
+        elif op == "delete":
+            out.append(f'<del class="pg-del">{t}</del>')
+        else:
+            out.append(t)
+    return "".join(out)
+
+
+def side_html(segs, side: str) -> str:
+    """One side of a side-by-side view: the old text with deletions, or the new with insertions."""
+    keep = "delete" if side == "old" else "insert"
+    return segments_html([(op, t) for op, t in segs if op in ("equal", keep)])
+
+
+def fact_lines(cd) -> list[str]:
+    lines = []
+    for fc in cd.facts:
+        name = fc["fact"].replace("_", " ")
+        for label, attrs in fc["added"]:
+            sens = " (sensitive)" if attrs.get("sensitive") else ""
+            lines.append(f"{name}: + {label}{sens}")
+        for label, _ in fc["removed"]:
+            lines.append(f"{name}: - {label}")
+        for label, _old, _new in fc["changed"]:
+            lines.append(f"{name}: ~ {label}")
+    return lines
+
+
+def _md_redline(segs) -> str:
+    out = []
+    for op, text in segs:
+        t = text.replace("~", "\\~")
+        if not t.strip():
+            out.append(text if op != "delete" else "")
+            continue
+        lead = t[: len(t) - len(t.lstrip())]
+        trail = t[len(t.rstrip()):]
+        core = t.strip().replace("\n", " ")
+        if op == "insert":
+            out.append(f"{lead}<ins>{html.escape(core)}</ins>{trail}")
+        elif op == "delete":
+            out.append(f"{lead}<del>{html.escape(core)}</del>{trail}")
+        else:
+            out.append(html.escape(text, quote=False))
+    return "".join(out)
+
+
+def diff_markdown(policy: str, lang: str, old_label: str, new_label: str, d: PolicyDiff, cls: Classification) -> str:
+    """A PR-comment summary: level, reasons, then each changed clause's redline."""
+    icon = {"editorial": "", "minor": "", "notice": "⚠️ ", "consent": "🛑 "}[cls.level]
+    lines = [f"## {icon}Policy change `{policy}` ({lang}): **{cls.level}**", "",
+             f"From `{old_label}` to `{new_label}`. Notice required: **{'yes' if cls.notice_required else 'no'}**; "
+             f"consent required: **{'yes' if cls.consent_required else 'no'}**.", ""]
+    if cls.reasons:
+        lines += ["| clause | level | rule | why |", "|---|---|---|---|"]
+        for r in cls.reasons:
+            lines.append(f"| `{r.clause}` | {r.level} | {r.rule} | {r.message.replace('|', '/')} |")
+        lines.append("")
+    for cd in d.changed:
+        flags = [cd.status] + (["renamed"] if cd.renamed else []) + (["formatting only"] if cd.formatting_only else [])
+        lines.append(f"### `{cd.id}` {html.escape(cd.title)} ({', '.join(flags)})")
+        lines.append("")
+        for fl in fact_lines(cd):
+            lines.append(f"- {html.escape(fl)}")
+        if cd.segments and any(op != "equal" for op, _ in cd.segments):
+            lines += ["", _md_redline(cd.segments).strip()]
+        lines.append("")
+    if not d.changed:
+        lines.append("No changes.")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def diff_text(policy: str, lang: str, old_label: str, new_label: str, d: PolicyDiff, cls: Classification) -> str:
+    lines = [f"{policy} ({lang}): {old_label} -> {new_label}",
+             f"level: {cls.level}  notice required: {'yes' if cls.notice_required else 'no'}  "
+             f"consent required: {'yes' if cls.consent_required else 'no'}"]
+    for r in cls.reasons:
+        lines.append(f"  [{r.level}] {r.clause}: {r.message} ({r.rule})")
+    for cd in d.changed:
+        lines.append("")
+        lines.append(f"== {cd.id}: {cd.title} ({cd.status}{', renamed' if cd.renamed else ''}"
+                     f"{', formatting only' if cd.formatting_only else ''})")
+        for fl in fact_lines(cd):
+            lines.append(f"   {fl}")
+        red = "".join(t if op == "equal" else (f"[-{t}-]" if op == "delete" else f"{{+{t}+}}") for op, t in cd.segments)
+        if any(op != "equal" for op, _ in cd.segments):
+            lines.append(red.strip())
+    if not d.changed:
+        lines.append("no changes")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,99 @@
+"""Clause Markdown -> safe HTML, rendered once per unique text.
+
+The cache is content-addressed: the key is a hash of the Markdown and of the renderer
+settings, so the same clause text in fifty versions is rendered once, and changing a
+setting (extensions, sanitiser policy, version) invalidates every entry.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+
+import markdown
+import nh3
+
+from . import __version__
+from .model import canonical_json, sha256
+
+EXTENSIONS = ["tables", "attr_list", "sane_lists", "def_list", "abbr"]
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "strong", "em", "b", "i",
+    "code", "pre", "blockquote", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr", "sup", "sub",
+    "time", "span", "ins", "del", "small",
+}
+ALLOWED_ATTRS = {"a": {"href", "title"}, "abbr": {"title"}, "time": {"datetime"}, "th": {"align"},
+                 "td": {"align"}, "ol": {"start"}, "*": {"id", "class"}}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+SETTINGS = {"extensions": EXTENSIONS, "tags": sorted(ALLOWED_TAGS),
+            "attrs": {k: sorted(v) for k, v in ALLOWED_ATTRS.items()}, "schemes": sorted(URL_SCHEMES),
+            "version": __version__, "heading_shift": 2}
+SETTINGS_KEY = sha256(canonical_json(SETTINGS))[:16]
+
+
+def sanitize(fragment: str) -> str:
+    """The one place untrusted HTML is cleaned: a maintained sanitiser, not regexes."""
+    attrs = {k: set(v) for k, v in ALLOWED_ATTRS.items() if k != "*"}
+    generic = ALLOWED_ATTRS["*"]
+    return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes={**{t: attrs.get(t, set()) | generic for t in ALLOWED_TAGS}},
+                     url_schemes=URL_SCHEMES, link_rel="noopener noreferrer", strip_comments=True)
+
+
+def _shift_headings(text: str) -> str:
+    # A clause's own title is the page's h2; headings inside it start at h3.
+    return re.sub(r"^(#{1,4})(?=\s)", lambda m: "#" * min(6, len(m.group(1)) + 2) if len(m.group(1)) < 3 else m.group(1),
+                  text, flags=re.M)
+
+
+def markdown_to_html(text: str) -> str:
+    md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    return sanitize(md.convert(_shift_headings(text)))
+
+
+def inline_text(text: str) -> str:
+    """Escape a plain value (title, front matter value) for HTML."""
+    return html.escape(str(text), quote=True)
+
+
+def plain_text(text: str) -> str:
+    """What a reader sees of a Markdown text, whitespace-normalised (for formatting-only checks)."""
+    rendered = markdown_to_html(text) if text else ""
+    stripped = re.sub(r"<[^>]+>", " ", rendered)
+    return re.sub(r"\s+", " ", html.unescape(stripped)).strip()
+
+
+class RenderCache:
+    """Content-addressed cache of rendered clause bodies, in memory and optionally on disk."""
+
+    def __init__(self, directory: str | None = None):
+        self.directory = directory
+        self.memory: dict[str, str] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, text: str) -> str:
+        return sha256(SETTINGS_KEY + "\0" + text)
+
+    def render(self, text: str) -> str:
+        k = self.key(text)
+        got = self.memory.get(k)
+        if got is not None:
+            self.hits += 1
+            return got
+        path = os.path.join(self.directory, k[:2], k + ".html") if self.directory else None
+        if path and os.path.exists(path):
+            with open(path, encoding="utf-8") as fh:
+                got = fh.read()
+            self.hits += 1
+        else:
+            got = markdown_to_html(text)
+            self.misses += 1
+            if path:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                tmp = f"{path}.{os.getpid()}.tmp"
+                with open(tmp, "w", encoding="utf-8") as fh:
+                    fh.write(got)
+                os.replace(tmp, path)
+        self.memory[k] = got
+        return got

@@ -1,0 +1,274 @@
+"""The site as data: every page's URL, metadata and HTML body, computed from the
+policies and their versions. Pure; the MkDocs plugin turns these into pages.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from datetime import date
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from . import i18n
+from .model import Manifest, PolicyText, Version
+from .render import RenderCache
+from .versions import current_version, upcoming_versions
+
+
+@dataclass
+class Page:
+    src: str  # e.g. "en/astronergy/2023-05-31.md"
+    url: str  # e.g. "en/astronergy/2023-05-31/"
+    title: str
+    lang: str
+    html: str = ""
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class PolicySite:
+    """Everything known about one policy at build time."""
+
+    manifest: Manifest
+    versions: list  # Version, oldest first
+    draft: dict  # lang -> PolicyText (the work tree)
+    include_draft: bool = False
+
+
+ENV = Environment(loader=PackageLoader("policygen", "templates"), autoescape=select_autoescape(["html", "xml"]),
+                  trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def rel(from_url: str, to_url: str) -> str:
+    """Relative link between two directory URLs, so the site works under any sub-path."""
+    if to_url.startswith(("http://", "https://", "#")):
+        return to_url
+    anchor = ""
+    if "#" in to_url:
+        to_url, anchor = to_url.split("#", 1)
+        anchor = "#" + anchor
+    base = posixpath.dirname(from_url.rstrip("/") + "/x") if from_url else "."
+    target = to_url or "."
+    r = posixpath.relpath(target or ".", base or ".")
+    if to_url.endswith("/") and not r.endswith("/"):
+        r += "/"
+    if r == "./":
+        r = "./"
+    return r + anchor
+
+
+def roman(n: int) -> str:
+    out = ""
+    for v, s in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
+                 (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= v:
+            out, n = out + s, n - v
+    return out
+
+
+def clause_numbers(manifest: Manifest, clauses) -> dict:
+    """Numbers are derived from order, so reordering never needs a text edit."""
+    out, n = {}, 0
+    for c in clauses:
+        if manifest.numbering == "none" or c.id in manifest.unnumbered:
+            out[c.id] = ""
+            continue
+        n += 1
+        out[c.id] = roman(n) if manifest.numbering == "roman" else str(n)
+    return out
+
+
+def policy_url(lang: str, policy: str, what: str = "") -> str:
+    return f"{lang}/{policy}/" + (f"{what}/" if what else "")
+
+
+class SiteBuilder:
+    def __init__(self, policies: list[PolicySite], today: date, cache: RenderCache | None = None):
+        self.policies = policies
+        self.today = today
+        self.cache = cache or RenderCache()
+
+    def languages(self) -> list[str]:
+        seen = []
+        for p in self.policies:
+            for lg in p.manifest.languages:
+                if lg not in seen:
+                    seen.append(lg)
+        return seen
+
+    def pages(self) -> list[Page]:
+        pages = [self.home()]
+        for p in self.policies:
+            for lang in p.manifest.languages:
+                pages.extend(self.policy_pages(p, lang))
+        return pages
+
+    # --- pages ------------------------------------------------------------------------
+
+    def home(self) -> Page:
+        lang = self.languages()[0] if self.languages() else "en"
+        entries = []
+        for p in self.policies:
+            entries.append({
+                "title": p.manifest.title(p.manifest.source_lang),
+                "entity": (p.manifest.entity or {}).get("name", ""),
+                "links": [{"lang": lg, "name": i18n.language_name(lg), "href": policy_url(lg, p.manifest.id),
+                           "title": p.manifest.title(lg)} for lg in p.manifest.languages],
+            })
+        html = ENV.get_template("home.html").render(entries=entries, t=lambda k, **kw: i18n.t(lang, k, **kw))
+        return Page(src="index.md", url="", title=i18n.t(lang, "home_title"), lang=lang, html=html,
+                    meta=self._meta(lang, i18n.t(lang, "home_title"), []))
+
+    def policy_pages(self, p: PolicySite, lang: str) -> list[Page]:
+        m = p.manifest
+        versions = [v for v in p.versions if lang in v.texts]
+        cur = current_version(versions, self.today)
+        upcoming = upcoming_versions(versions, self.today)
+        pages = []
+        for v in versions:
+            pages.append(self.version_page(p, lang, v, versions, cur, upcoming, url=policy_url(lang, m.id, v.key),
+                                           kind="dated"))
+        if cur is not None:
+            pages.append(self.version_page(p, lang, cur, versions, cur, upcoming, url=policy_url(lang, m.id),
+                                           kind="current"))
+        elif lang in p.draft and p.draft[lang].clauses and not upcoming:
+            pages.append(self.draft_page(p, lang, versions, url=policy_url(lang, m.id)))
+        elif upcoming:
+            pages.append(self.version_page(p, lang, upcoming[0], versions, cur, upcoming, url=policy_url(lang, m.id),
+                                           kind="upcoming"))
+        if upcoming:
+            pages.append(self.version_page(p, lang, upcoming[0], versions, cur, upcoming,
+                                           url=policy_url(lang, m.id, "upcoming"), kind="upcoming"))
+        if p.include_draft and lang in p.draft and p.draft[lang].clauses:
+            pages.append(self.draft_page(p, lang, versions, url=policy_url(lang, m.id, "draft")))
+        pages.append(self.archive_page(p, lang, versions, cur))
+        return pages
+
+    def _selector(self, p: PolicySite, lang: str, versions, cur, here_url: str, selected: str):
+        m = p.manifest
+        items = []
+        for v in reversed(versions):
+            state = "current" if cur is not None and v.key == cur.key else ("upcoming" if v.effective > self.today else "")
+            items.append({"key": v.key, "label": i18n.format_day(v.effective, lang),
+                          "state": i18n.t(lang, state) if state else "",
+                          "href": rel(here_url, policy_url(lang, m.id, v.key)), "selected": v.key == selected})
+        return items
+
+    def _language_links(self, p: PolicySite, lang: str, version_key: str | None, here_url: str, what: str = ""):
+        m = p.manifest
+        out = []
+        for lg in m.languages:
+            has = version_key is None or any(v.key == version_key and lg in v.texts for v in p.versions)
+            target = policy_url(lg, m.id, what if what else (version_key or "")) if has else policy_url(lg, m.id)
+            out.append({"lang": lg, "name": i18n.language_name(lg), "href": rel(here_url, target),
+                        "abs": target, "current": lg == lang})
+        return out
+
+    def _clauses(self, text: PolicyText):
+        nums = clause_numbers(text.manifest, text.clauses)
+        return [{"id": c.id, "title": c.title, "number": nums.get(c.id, ""), "html": self.cache.render(c.body)}
+                for c in text.clauses]
+
+    def version_page(self, p: PolicySite, lang: str, v: Version, versions, cur, upcoming, url: str, kind: str) -> Page:
+        m = p.manifest
+        text = v.texts[lang]
+        superseded = kind == "dated" and cur is not None and v.effective < cur.effective
+        is_upcoming = v.effective > self.today
+        langs = self._language_links(p, lang, None if kind == "current" else v.key, url,
+                                     what="upcoming" if kind == "upcoming" and url.endswith("upcoming/") else "")
+        ctx = {
+            "lang": lang, "t": lambda k, **kw: i18n.t(lang, k, **kw), "title": m.title(lang),
+            "entity": (m.entity or {}).get("name", ""), "effective": v.effective.isoformat(),
+            "effective_text": i18n.format_day(v.effective, lang), "clauses": self._clauses(text),
+            "versions": self._selector(p, lang, versions, cur, url, v.key), "languages": langs,
+            "archive_href": rel(url, policy_url(lang, m.id, "archive")),
+            "superseded": superseded, "is_upcoming": is_upcoming,
+            "current_href": rel(url, policy_url(lang, m.id)),
+            "notice": self._notice(p, lang, url, cur, upcoming) if kind == "current" else None,
+            "stale": v.release.stale.get(lang) if v.release.stale else None,
+            "source_lang_name": i18n.language_name(m.source_lang), "draft": False,
+        }
+        html = ENV.get_template("version.html").render(**ctx)
+        noindex = superseded or is_upcoming
+        alternates = [{"lang": lg["lang"], "href": lg["href"]} for lg in langs]
+        return Page(src=url + "index.md", url=url, title=f"{m.title(lang)} ({ctx['effective_text']})", lang=lang,
+                    html=html, meta=self._meta(lang, m.title(lang), alternates, noindex=noindex,
+                                               search=(kind == "current"),
+                                               canonical=policy_url(lang, m.id) if superseded else None))
+
+    def draft_page(self, p: PolicySite, lang: str, versions, url: str) -> Page:
+        m = p.manifest
+        text = p.draft[lang]
+        langs = self._language_links(p, lang, None, url, what="draft" if url.endswith("draft/") else "")
+        ctx = {"lang": lang, "t": lambda k, **kw: i18n.t(lang, k, **kw), "title": m.title(lang),
+               "entity": (m.entity or {}).get("name", ""), "effective": None, "effective_text": "",
+               "clauses": self._clauses(text), "versions": self._selector(p, lang, versions, None, url, ""),
+               "languages": langs, "archive_href": rel(url, policy_url(lang, m.id, "archive")),
+               "superseded": False, "is_upcoming": False, "current_href": rel(url, policy_url(lang, m.id)),
+               "notice": None, "stale": None, "source_lang_name": "", "draft": True}
+        html = ENV.get_template("version.html").render(**ctx)
+        return Page(src=url + "index.md", url=url, title=f"{m.title(lang)} (draft)", lang=lang, html=html,
+                    meta=self._meta(lang, m.title(lang), [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
+                                    noindex=True, search=False))
+
+    def archive_page(self, p: PolicySite, lang: str, versions, cur) -> Page:
+        m = p.manifest
+        url = policy_url(lang, m.id, "archive")
+        rows = []
+        prev = None
+        for v in versions:
+            r = v.release
+            rows.append({
+                "key": v.key, "date": i18n.format_day(v.effective, lang), "level": r.level,
+                "level_text": i18n.t(lang, f"level_{r.level}"), "computed": r.computed_level,
+                "justification": r.justification, "summary": r.summary,
+                "href": rel(url, policy_url(lang, m.id, v.key)),
+                "compare_href": rel(url, policy_url(lang, m.id, f"compare/{prev.key}...{v.key}")) if prev else None,
+                "state": i18n.t(lang, "current") if cur is not None and v.key == cur.key else
+                         (i18n.t(lang, "upcoming") if v.effective > self.today else ""),
+                "languages": [i18n.language_name(lg) for lg in m.languages if lg in v.texts],
+            })
+            prev = v
+        langs = self._language_links(p, lang, None, url, what="archive")
+        html = ENV.get_template("archive.html").render(
+            lang=lang, t=lambda k, **kw: i18n.t(lang, k, **kw), title=m.title(lang), rows=list(reversed(rows)),
+            languages=langs, current_href=rel(url, policy_url(lang, m.id)))
+        title = i18n.t(lang, "archive_title", title=m.title(lang))
+        return Page(src=url + "index.md", url=url, title=title, lang=lang, html=html,
+                    meta=self._meta(lang, title, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs]))
+
+    def _notice(self, p: PolicySite, lang: str, url: str, cur, upcoming):
+        """The prominent notice on the current page: an upcoming or recent notice/consent version."""
+        m = p.manifest
+        target = None
+        if upcoming:
+            target = next((v for v in upcoming if v.release.level in ("notice", "consent")), None)
+        recent = False
+        if target is None and cur is not None and cur.release.level in ("notice", "consent"):
+            if (self.today - cur.effective).days <= m.notice_days:
+                target, recent = cur, True
+        if target is None:
+            return None
+        versions = [v for v in p.versions if lang in v.texts]
+        idx = next(i for i, v in enumerate(versions) if v.key == target.key)
+        prev = versions[idx - 1] if idx > 0 else None
+        date_text = i18n.format_day(target.effective, lang)
+        return {
+            "level": target.release.level, "recent": recent,
+            "headline": i18n.t(lang, "recent_banner" if recent else "upcoming_banner", date=date_text),
+            "consent": target.release.level == "consent", "summary": target.release.summary,
+            "compare_href": rel(url, policy_url(lang, m.id, f"compare/{prev.key}...{target.key}")) if prev else None,
+            "page_href": rel(url, policy_url(lang, m.id, target.key)),
+        }
+
+    def _meta(self, lang: str, title: str, alternates, noindex=False, search=True, canonical=None) -> dict:
+        meta = {"title": title, "html_lang": lang, "ui_lang": i18n.material_language(lang),
+                "alternates": alternates, "hide": ["navigation"]}
+        if noindex:
+            meta["robots"] = "noindex"
+        if not search:
+            meta["search"] = {"exclude": True}
+        if canonical:
+            meta["canonical_target"] = canonical
+        return meta

@@ -1,0 +1,111 @@
+"""Resolve the release ledger against git: which text each version has, and which
+version is current or upcoming on a given date.
+
+A release is found by the first commit whose releases.yml holds its entry and whose
+text matches the content hash recorded at release time. No such commit means the
+released text or the history was changed after publication: the build stops.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .errors import Finding, PolicyError
+from .fragments import decode, load_policy, parse_releases
+from .history import Repository
+from .model import PolicyText, Release, Version
+
+
+def read_ledger(src, policy_id: str, findings: list[Finding]) -> list[Release]:
+    path = f"{policy_id}/releases.yml"
+    data = src.read(path)
+    if data is None:
+        return []
+    text = decode(data, path, findings)
+    return parse_releases(text, path, findings) if text is not None else []
+
+
+def _texts_at(src, policy_id: str) -> dict[str, PolicyText]:
+    scratch: list[Finding] = []
+    _manifest, texts = load_policy(src, "", policy_id, scratch)
+    return texts
+
+
+def _matches(release: Release, texts: dict[str, PolicyText]) -> bool:
+    return bool(release.hashes) and all(
+        lang in texts and texts[lang].content_hash == h for lang, h in release.hashes.items())
+
+
+def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_root: str = "policy_src") -> list[Version]:
+    """Every release of one policy with its text, oldest first; raises on tampering."""
+    findings: list[Finding] = []
+    ledger = read_ledger(worktree, policy_id, findings)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise PolicyError("the release ledger is invalid", findings=errors)
+    if not ledger:
+        return []
+    candidates: dict[str, list[str]] = {}
+    if repo is not None and repo.available:
+        repo.require_full_history()
+        for commit in repo.commits_touching(f"{policy_id}/releases.yml"):
+            for r in read_ledger(repo.source(commit), policy_id, []):
+                candidates.setdefault(r.key, []).append(commit)
+    versions = []
+    ledger_path = f"{display_root}/{policy_id}/releases.yml"
+    for r in ledger:
+        found = None
+        for commit in candidates.get(r.key, []):
+            texts = _texts_at(repo.source(commit), policy_id)
+            if _matches(r, texts):
+                found = Version(release=r, commit=commit, texts={lg: texts[lg] for lg in r.hashes})
+                break
+        if found is None and not candidates.get(r.key):
+            # Recorded but not committed yet: the work tree must hold exactly that text.
+            texts = _texts_at(worktree, policy_id)
+            if _matches(r, texts):
+                found = Version(release=r, commit=None, texts={lg: texts[lg] for lg in r.hashes})
+            else:
+                raise PolicyError(
+                    f"version {r.key} of {policy_id!r} is recorded but its text is not committed, "
+                    "and the work tree no longer matches it", path=ledger_path, line=r.line or None,
+                    hint="commit the release together with the text it records, or run 'policygen release' again")
+        if found is None:
+            raise PolicyError(
+                f"version {r.key} of {policy_id!r} no longer matches the text recorded when it was released "
+                f"(content hash {next(iter(r.hashes.values()), '?')[:12]}): the released text or the git history "
+                "was changed after publication", path=ledger_path, line=r.line or None,
+                hint="published versions are frozen; restore the original history, and release corrections as a new version")
+        versions.append(found)
+    return versions
+
+
+def current_version(versions: list[Version], today: date) -> Version | None:
+    in_force = [v for v in versions if v.effective <= today]
+    return in_force[-1] if in_force else None
+
+
+def upcoming_versions(versions: list[Version], today: date) -> list[Version]:
+    return [v for v in versions if v.effective > today]
+
+
+def pick(versions: list[Version], ref: str, today: date) -> Version | None:
+    """A version by effective date, 'current' or 'latest' (None if not a version name)."""
+    if ref == "current":
+        v = current_version(versions, today)
+        if v is None:
+            raise PolicyError("no version is in force yet", hint="release one with 'policygen release'")
+        return v
+    if ref == "latest":
+        if not versions:
+            raise PolicyError("the policy has no release yet", hint="release one with 'policygen release'")
+        return versions[-1]
+    try:
+        d = date.fromisoformat(ref)
+    except ValueError:
+        return None
+    for v in versions:
+        if v.effective == d:
+            return v
+    raise PolicyError(f"no version takes effect on {ref}",
+                      hint="list versions with 'policygen versions --policy P'")

@@ -1,0 +1,64 @@
+"""Shared fixtures: the real CLI in a subprocess, real git repositories in tmp dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+if not SEEDS.exists():
+    SEEDS = ROOT / "tests" / "data" / "seeds"
+BIN = Path(sys.executable).parent
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "Legal Editor", "GIT_AUTHOR_EMAIL": "legal@example.com",
+           "GIT_COMMITTER_NAME": "Legal Editor", "GIT_COMMITTER_EMAIL": "legal@example.com",
+           "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(ROOT / ".pytest-home")}
+
+
+def policygen_exe() -> str:
+    exe = BIN / "policygen"
+    return str(exe) if exe.exists() else shutil.which("policygen")
+
+
+def run(args, cwd, check=True, env=None, input=None):
+    """Run the real policygen CLI; return the CompletedProcess."""
+    full_env = {**os.environ, **GIT_ENV, **(env or {})}
+    proc = subprocess.run([policygen_exe(), *args], cwd=cwd, capture_output=True, text=True, env=full_env, input=input)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"policygen {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def git(cwd, *args, date=None):
+    env = {**os.environ, **GIT_ENV}
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{date}T12:00:00+00:00"
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env).stdout
+
+
+@pytest.fixture
+def project(tmp_path):
+    """An empty policy project in a fresh git repository."""
+    os.makedirs(GIT_ENV["HOME"], exist_ok=True)
+    d = tmp_path / "proj"
+    d.mkdir()
+    git(d, "init", "-q", "-b", "main")
+    (d / "policy_src").mkdir()
+    return d
+
+
+def commit_all(d, message, date=None):
+    git(d, "add", "-A")
+    git(d, "commit", "-q", "-m", message, date=date)
+    return git(d, "rev-parse", "HEAD").strip()
+
+
+def write(path: Path, text: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
