@@ -17,6 +17,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from .errors import PolicyError
+from .feeds import atom_feed, changes_json
 from .project import build_date, load_project
 from .render import RenderCache
 from .site import SiteBuilder
@@ -69,6 +70,12 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             f = File.generated(config, page.src, content=content)
             out.append(f)
             self.pages[page.src] = page
+        site_url = config.site_url or ""
+        out.append(File.generated(config, "changes.json", content=changes_json(self.builder, site_url)))
+        for p in self.sites:
+            for lang in p.manifest.languages:
+                out.append(File.generated(config, f"{lang}/{p.manifest.id}/feed.xml",
+                                          content=atom_feed(self.builder, p, lang, site_url)))
         return out
 
     def on_nav(self, nav, config, files):

@@ -11,6 +11,9 @@ from datetime import date
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from . import i18n
+from .classify import classify
+from .comparepage import compare_body
+from .diff import diff_policy
 from .model import Manifest, PolicyText, Version
 from .render import RenderCache
 from .versions import current_version, upcoming_versions
@@ -79,6 +82,29 @@ def clause_numbers(manifest: Manifest, clauses) -> dict:
     return out
 
 
+ALL_PAIRS_UP_TO = 12  # versions; beyond this, consecutive pairs and pairs with the current version
+
+
+def compare_pairs(versions: list, cur) -> list[tuple]:
+    """Which comparisons get a page: each consecutive pair and each version against the
+    current one; every pair while the history is short (so any two can be picked)."""
+    if len(versions) <= ALL_PAIRS_UP_TO:
+        return [(a, b) for i, a in enumerate(versions) for b in versions[i + 1:]]
+    pairs = list(zip(versions, versions[1:]))
+    if cur is not None:
+        for v in versions:
+            if v.effective < cur.effective:
+                pairs.append((v, cur))
+            elif v.effective > cur.effective:
+                pairs.append((cur, v))
+    seen, out = set(), []
+    for a, b in pairs:
+        if (a.key, b.key) not in seen:
+            seen.add((a.key, b.key))
+            out.append((a, b))
+    return out
+
+
 def policy_url(lang: str, policy: str, what: str = "") -> str:
     return f"{lang}/{policy}/" + (f"{what}/" if what else "")
 
@@ -88,6 +114,7 @@ class SiteBuilder:
         self.policies = policies
         self.today = today
         self.cache = cache or RenderCache()
+        self._compared: dict = {}
 
     def languages(self) -> list[str]:
         seen = []
@@ -143,14 +170,55 @@ class SiteBuilder:
         if p.include_draft and lang in p.draft and p.draft[lang].clauses:
             pages.append(self.draft_page(p, lang, versions, url=policy_url(lang, m.id, "draft")))
         pages.append(self.archive_page(p, lang, versions, cur))
+        pairs = compare_pairs(versions, cur)
+        for old, new in pairs:
+            pages.append(self.compare_page(p, lang, old, new, versions, cur, pairs))
         return pages
+
+    def compared(self, p: PolicySite, lang: str, old: Version, new: Version):
+        """Diff and classification of two versions, computed once per build."""
+        key = (p.manifest.id, lang, old.key, new.key)
+        got = self._compared.get(key)
+        if got is None:
+            d = diff_policy(old.texts.get(lang), new.texts.get(lang), lang)
+            got = (d, classify(d, new.texts[lang].manifest))
+            self._compared[key] = got
+        return got
+
+    def compare_page(self, p: PolicySite, lang: str, old: Version, new: Version, versions, cur, pairs) -> Page:
+        m = p.manifest
+        url = policy_url(lang, m.id, f"compare/{old.key}...{new.key}")
+        d, cls = self.compared(p, lang, old, new)
+        text = new.texts[lang]
+        body = compare_body(d, cls, clause_numbers(text.manifest, text.clauses), lang)
+        heading = i18n.t(lang, "compare_title", old=i18n.format_day(old.effective, lang),
+                         new=i18n.format_day(new.effective, lang))
+        langs = []
+        for lg in m.languages:
+            if lg in old.texts and lg in new.texts:
+                target = policy_url(lg, m.id, f"compare/{old.key}...{new.key}")
+                langs.append({"lang": lg, "name": i18n.language_name(lg), "href": rel(url, target),
+                              "current": lg == lang})
+        picker = {"base": rel(url, policy_url(lang, m.id, "compare")),
+                  "pairs": [f"{a.key}...{b.key}" for a, b in pairs],
+                  "options": [{"key": v.key, "label": i18n.format_day(v.effective, lang)} for v in versions]}
+        html = ENV.get_template("compare.html").render(
+            lang=lang, t=lambda k, **kw: i18n.t(lang, k, **kw), heading=heading, title=m.title(lang),
+            versions=[], languages=langs, archive_href=rel(url, policy_url(lang, m.id, "archive")),
+            picker=picker, old_key=old.key, new_key=new.key, **body)
+        return Page(src=url + "index.md", url=url, title=heading, lang=lang, html=html,
+                    meta=self._meta(lang, heading, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
+                                    noindex=True, search=False))
 
     def _selector(self, p: PolicySite, lang: str, versions, cur, here_url: str, selected: str):
         m = p.manifest
         items = []
+        prev_key = {b.key: a.key for a, b in zip(versions, versions[1:])}
         for v in reversed(versions):
             state = "current" if cur is not None and v.key == cur.key else ("upcoming" if v.effective > self.today else "")
             items.append({"key": v.key, "label": i18n.format_day(v.effective, lang),
+                          "compare_href": rel(here_url, policy_url(lang, m.id, f"compare/{prev_key[v.key]}...{v.key}"))
+                          if v.key in prev_key else None,
                           "state": i18n.t(lang, state) if state else "",
                           "href": rel(here_url, policy_url(lang, m.id, v.key)), "selected": v.key == selected})
         return items
@@ -254,7 +322,12 @@ class SiteBuilder:
         idx = next(i for i, v in enumerate(versions) if v.key == target.key)
         prev = versions[idx - 1] if idx > 0 else None
         date_text = i18n.format_day(target.effective, lang)
+        reasons = []
+        if prev is not None:
+            _d, cls = self.compared(p, lang, prev, target)
+            reasons = [r.text(lang) for r in cls.reasons if r.level in ("notice", "consent")]
         return {
+            "reasons": list(dict.fromkeys(reasons)),
             "level": target.release.level, "recent": recent,
             "headline": i18n.t(lang, "recent_banner" if recent else "upcoming_banner", date=date_text),
             "consent": target.release.level == "consent", "summary": target.release.summary,

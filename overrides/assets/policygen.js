@@ -6,3 +6,29 @@ document.addEventListener("click", function (event) {
     window.location.href = link.getAttribute("href") + window.location.hash;
   }
 });
+
+// Compare pages: switch between inline and side-by-side redlines.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button.pg-view");
+  if (!button) return;
+  var side = button.getAttribute("data-view") === "side";
+  document.querySelectorAll(".pg-inline").forEach(function (el) { el.hidden = side; });
+  document.querySelectorAll(".pg-sbs").forEach(function (el) { el.hidden = !side; });
+  document.querySelectorAll("button.pg-view").forEach(function (b) {
+    b.setAttribute("aria-pressed", String(b === button));
+  });
+});
+
+// Compare pages: pick any two versions (pages exist for the pairs listed in data-pairs).
+document.addEventListener("submit", function (event) {
+  var form = event.target.closest && event.target.closest("form.pg-compare-picker");
+  if (!form) return;
+  event.preventDefault();
+  var a = form.elements.old.value, b = form.elements["new"].value;
+  if (a > b) { var t = a; a = b; b = t; }
+  var pair = a + "..." + b;
+  var pairs = (form.getAttribute("data-pairs") || "").split(" ");
+  if (a !== b && pairs.indexOf(pair) >= 0) {
+    window.location.href = form.getAttribute("data-base") + pair + "/";
+  }
+});
