@@ -1,0 +1,263 @@
+"""Dated versions from git history: releases, current/upcoming, archive, compare pages,
+feeds, stale translations, through the real CLI on real git repositories."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import commit_all, git, run, write
+
+TODAY = "2026-11-23"
+
+EN = """# Privacy Policy
+
+Last updated: 2023-01-01
+
+## 1. Data We Collect
+
+We collect your name and email address when you register.
+
+## 2. How We Share Data
+
+We do not sell your data. We share it with our hosting provider only.
+
+## 3. Contact Us
+
+Write to privacy@example.com with any question.
+"""
+
+ZH = """# 隐私政策
+
+## 1. 我们收集的数据
+
+您注册时，我们收集您的姓名和电子邮件地址。
+
+## 2. 我们如何共享数据
+
+我们不出售您的数据，仅与我们的托管服务商共享。
+
+## 3. 联系我们
+
+如有任何问题，请发送邮件至 privacy@example.com。
+"""
+
+
+def clause_path(project, lang, cid):
+    return project / "policy_src" / "acme" / lang / f"{cid}.md"
+
+
+def edit(project, lang, cid, old, new):
+    p = clause_path(project, lang, cid)
+    text = p.read_text(encoding="utf-8")
+    assert old in text, (old, text)
+    p.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def retranslate(project, cid):
+    """Mark a translation as up to date with its source clause."""
+    from policygen.fragments import parse_clause
+    from policygen.lint import source_hash
+
+    src = parse_clause(clause_path(project, "en", cid).read_text(encoding="utf-8"), "x", [])
+    p = clause_path(project, "zh-CN", cid)
+    p.write_text(re.sub(r"source_hash: \w+", f"source_hash: {source_hash(src)}", p.read_text(encoding="utf-8")),
+                 encoding="utf-8")
+
+
+def soup(site, path):
+    return BeautifulSoup((site / path / "index.html").read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """A policy in two languages with two past versions and one upcoming notice-level version."""
+    import os
+
+    from conftest import GIT_ENV
+    os.makedirs(GIT_ENV["HOME"], exist_ok=True)
+    project = tmp_path_factory.mktemp("hist") / "proj"
+    project.mkdir()
+    git(project, "init", "-q", "-b", "main")
+    write(project / "en.md", EN)
+    write(project / "zh.md", ZH)
+    run(["import", "en.md", "--policy", "acme", "--lang", "en"], cwd=project)
+    run(["import", "zh.md", "--policy", "acme", "--lang", "zh-CN"], cwd=project)
+    (project / "en.md").unlink()
+    (project / "zh.md").unlink()
+    commit_all(project, "Import policy", date="2022-12-15")
+    run(["release", "--policy", "acme", "--effective", "2023-01-01", "--backfill", "--today", "2022-12-15"], cwd=project)
+    commit_all(project, "Release 2023-01-01", date="2022-12-16")
+    edit(project, "en", "contact-us", "Write to", "Please write to")
+    edit(project, "zh-CN", "contact-us", "如有任何问题", "如您有任何问题")
+    retranslate(project, "contact-us")
+    commit_all(project, "Clarify contact", date="2024-05-01")
+    run(["release", "--policy", "acme", "--effective", "2024-06-01", "--backfill"], cwd=project)
+    commit_all(project, "Release 2024-06-01", date="2024-05-02")
+    edit(project, "en", "share-data", "---\n\nWe do not sell",
+         "transfers:\n- country: Singapore\nrecipients:\n- name: analytics vendor\n  role: processor\n---\n\nWe do not sell")
+    edit(project, "en", "share-data", "hosting provider only.",
+         "hosting provider and an analytics vendor, which stores data in Singapore.")
+    edit(project, "zh-CN", "share-data", "---\n\n我们不出售",
+         "transfers:\n- country: 新加坡\nrecipients:\n- name: 分析服务商\n  role: processor\n---\n\n我们不出售")
+    edit(project, "zh-CN", "share-data", "仅与我们的托管服务商共享。", "与我们的托管服务商及一家在新加坡存储数据的分析服务商共享。")
+    retranslate(project, "share-data")
+    commit_all(project, "Add analytics vendor", date="2026-11-20")
+    out = run(["release", "--policy", "acme", "--effective", "2027-01-15", "--today", TODAY], cwd=project).stdout
+    assert "(consent)" in out or "(notice)" in out
+    commit_all(project, "Release 2027-01-15", date="2026-11-21")
+    run(["build", "--date", TODAY, "--out", "site"], cwd=project)
+    return project
+
+
+def test_versions_json_contract(history):
+    rows = json.loads(run(["versions", "--policy", "acme", "--format", "json"], cwd=history).stdout)
+    assert [r["effective"] for r in rows] == ["2023-01-01", "2024-06-01", "2027-01-15"]
+    for r in rows:
+        assert set(r) >= {"effective", "level", "consent_required", "languages", "commit"}
+        assert r["languages"] == ["en", "zh-CN"]
+        assert re.fullmatch(r"[0-9a-f]{40}", r["commit"])
+    assert rows[1]["level"] in ("editorial", "minor")
+    # A new transfer destination is consent-level under PIPL and notice under GDPR; the default regime is gdpr.
+    assert rows[2]["level"] == "notice" and rows[2]["consent_required"] is False
+
+
+def test_current_dated_and_upcoming_pages(history):
+    site = history / "site"
+    cur = soup(site, "en/acme")
+    assert "Please write to" in cur.select_one("#contact-us").get_text()
+    assert "Singapore" not in cur.select_one("#share-data").get_text()
+    assert cur.html["lang"] == "en"
+    assert len(cur.find_all("h1")) == 1
+    old = soup(site, "en/acme/2023-01-01")
+    assert "Please write" not in old.select_one("#contact-us").get_text()
+    banner = old.select_one(".pg-banner--superseded")
+    assert banner is not None and "superseded" in banner.get_text()
+    assert old.find("meta", attrs={"name": "robots"})["content"] == "noindex"
+    upcoming = soup(site, "en/acme/upcoming")
+    assert "Singapore" in upcoming.select_one("#share-data").get_text()
+    assert "not yet in force" in upcoming.get_text()
+    zh = soup(site, "zh-CN/acme/2023-01-01")
+    assert zh.html["lang"] == "zh-CN"
+    assert "2023年1月1日" in zh.get_text()
+    assert "1 January 2023" in old.get_text()
+
+
+def test_notice_on_current_page(history):
+    notice = soup(history / "site", "en/acme").select_one(".pg-notice")
+    assert notice is not None
+    text = notice.get_text(" ")
+    assert "15 January 2027" in text
+    assert "Singapore" in text
+    link = notice.find("a", string=re.compile("what changes"))
+    assert link["href"] == "compare/2024-06-01...2027-01-15/"
+    zh = soup(history / "site", "zh-CN/acme").select_one(".pg-notice").get_text()
+    assert "2027年1月15日" in zh and "新加坡" in zh
+
+
+def test_archive_lists_every_version_with_links(history):
+    arch = soup(history / "site", "en/acme/archive")
+    rows = arch.select("tbody tr")
+    assert [r["id"] for r in rows] == ["v-2027-01-15", "v-2024-06-01", "v-2023-01-01"]
+    assert "Notice required" in rows[0].get_text()
+    assert rows[0].find("a", href="../compare/2024-06-01...2027-01-15/")
+    assert rows[2].find("a", href="../2023-01-01/")
+    assert "English" in rows[0].get_text() and "简体中文" in rows[0].get_text()
+
+
+def test_compare_pages_exist_and_redline(history):
+    site = history / "site"
+    for pair in ("2023-01-01...2024-06-01", "2024-06-01...2027-01-15", "2023-01-01...2027-01-15"):
+        assert (site / "en/acme/compare" / pair / "index.html").exists()
+    page = soup(site, "en/acme/compare/2024-06-01...2027-01-15")
+    ins = " ".join(i.get_text() for i in page.select("ins"))
+    assert "analytics vendor" in ins and "Singapore" in ins
+    assert "only" in " ".join(d.get_text() for d in page.select("del"))
+    assert "transfers: + Singapore" in page.get_text()
+    zh = soup(site, "zh-CN/acme/compare/2023-01-01...2024-06-01")
+    assert [i.get_text() for i in zh.select(".pg-inline ins")] == ["您"]
+
+
+def test_search_index_holds_current_versions_only(history):
+    index = json.loads((history / "site/search/search_index.json").read_text(encoding="utf-8"))
+    locations = {d["location"].split("#")[0] for d in index["docs"]}
+    assert "en/acme/" in locations
+    assert not any(re.search(r"\d{4}-\d{2}-\d{2}|compare|upcoming", loc) for loc in locations)
+
+
+def test_changes_json_and_atom_feed(history):
+    site = history / "site"
+    doc = json.loads((site / "changes.json").read_text(encoding="utf-8"))
+    pol = doc["policies"][0]
+    assert pol["policy"] == "acme" and pol["current"] == "2024-06-01" and pol["upcoming"] == ["2027-01-15"]
+    last = pol["versions"][-1]
+    assert last["notice_required"] is True and last["consent_required"] is False
+    assert set(last["content_hashes"]) == {"en", "zh-CN"}
+    assert last["compare_urls"]["en"] == "en/acme/compare/2024-06-01...2027-01-15/"
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.parse(site / "en/acme/feed.xml").getroot()
+    entries = feed.findall("a:entry", ns)
+    assert len(entries) == 3
+    assert entries[0].find("a:published", ns).text.startswith("2027-01-15")
+    assert feed.find("a:id", ns).text and feed.find("a:updated", ns).text
+
+
+def test_fresh_clone_rebuilds_every_version_byte_for_byte(history, tmp_path):
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(history), str(clone))
+    run(["build", "--date", TODAY, "--out", "site"], cwd=clone)
+    for path in (history / "site").rglob("*"):
+        if path.is_file():
+            assert (clone / "site" / path.relative_to(history / "site")).read_bytes() == path.read_bytes(), path
+
+
+def test_duplicate_effective_date_is_refused(history):
+    proc = run(["release", "--policy", "acme", "--effective", "2024-06-01", "--backfill"], cwd=history, check=False)
+    assert proc.returncode == 2
+    assert "already takes effect on 2024-06-01" in proc.stderr
+
+
+def test_notice_change_needs_notice_period(history):
+    edit(history, "en", "data-collect", "name and email address", "name, email address and phone number")
+    edit(history, "en", "data-collect", "---\n\nWe collect", "data_categories:\n- name: phone number\n---\n\nWe collect")
+    try:
+        proc = run(["release", "--policy", "acme", "--effective", "2027-02-01", "--today", "2027-01-20",
+                    "--allow-stale-translations"], cwd=history, check=False)
+        assert proc.returncode == 2
+        assert "notice-level change: it may take effect on 2027-02-19 at the earliest" in proc.stderr
+    finally:
+        git(history, "checkout", "--", ".")
+
+
+def test_stale_translation_reported_and_blocks_release(history):
+    edit(history, "en", "data-collect", "when you register", "when you register or log in")
+    try:
+        chk = run(["check"], cwd=history)
+        assert "policy_src/acme/zh-CN/data-collect.md:2: warning: stale translation" in chk.stdout
+        proc = run(["release", "--policy", "acme", "--effective", "2027-06-01", "--today", TODAY], cwd=history,
+                   check=False)
+        assert proc.returncode == 2 and "translations are out of date (zh-CN: data-collect)" in proc.stderr
+    finally:
+        git(history, "checkout", "--", ".")
+
+
+def test_diff_cli_formats(history):
+    js = json.loads(run(["diff", "2024-06-01", "latest", "--policy", "acme", "--format", "json"], cwd=history).stdout)
+    assert js["old"] == {"ref": "2024-06-01", "effective": "2024-06-01"}
+    assert js["new"]["effective"] == "2027-01-15"
+    cls = js["classification"]
+    assert cls["level"] == "notice" and cls["notice_required"] and not cls["consent_required"]
+    assert any(r["clause"] == "share-data" and r["rule"] == "transfer-added" for r in cls["reasons"])
+    statuses = {c["id"]: c["status"] for c in js["clauses"]}
+    assert statuses == {"data-collect": "unchanged", "share-data": "modified", "contact-us": "unchanged"}
+    md = run(["diff", "2024-06-01", "latest", "--policy", "acme", "--format", "md"], cwd=history).stdout
+    assert "**notice**" in md and "<ins>" in md and "transfer-added" in md
+    html = run(["diff", "2024-06-01", "latest", "--policy", "acme", "--format", "html", "--lang", "zh-CN"],
+               cwd=history).stdout
+    assert html.startswith("<!doctype html>") and "<ins" in html and "新加坡" in html
+    text = run(["diff", "HEAD~4", "current", "--policy", "acme"], cwd=history).stdout
+    assert "{+Please+}" in text or "[-Write-]{+Please write+}" in text
+    same = run(["diff", "latest", "draft", "--policy", "acme", "--format", "json"], cwd=history).stdout
+    assert json.loads(same)["classification"]["level"] == "editorial"
