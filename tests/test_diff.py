@@ -1,0 +1,99 @@
+"""The diff engine: exact redlines, clause alignment, Chinese, formatting-only changes."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policygen.comparepage import display_text
+from policygen.diff import diff_policy, new_side, old_side, tokenize, word_diff
+from policygen.model import Clause, Manifest, PolicyText
+
+MANIFEST = Manifest(id="p", titles={"en": "Policy"}, languages=("en",), clauses=())
+
+
+def text(*clauses):
+    return PolicyText(manifest=MANIFEST, lang="en", clauses=tuple(clauses))
+
+
+def C(cid, title, body, **facts):
+    return Clause(id=cid, title=title, body=body, facts=facts)
+
+
+WORDS = st.sampled_from(["we", "share", "data", "with", "partners", "个人", "信息", "共享", "。", ",", " ", "\n",
+                         "retain", "30", "days", "(1)", "**bold**", "- item", "数据出境"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, max_size=40), st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["del", "ins", "sub"]),
+                                                        WORDS), max_size=8))
+def test_round_trip_on_random_edits(base, edits):
+    old = list(base)
+    new = list(base)
+    for pos, kind, word in edits:
+        pos = min(pos, len(new))
+        if kind == "ins":
+            new.insert(pos, word)
+        elif new and pos < len(new):
+            if kind == "del":
+                del new[pos]
+            else:
+                new[pos] = word
+    a, b = "".join(old), "".join(new)
+    segs = word_diff(a, b)
+    assert new_side(segs) == b
+    assert old_side(segs) == a
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200), st.text(max_size=200))
+def test_round_trip_on_any_text(a, b):
+    segs = word_diff(a, b)
+    assert new_side(segs) == b and old_side(segs) == a
+
+
+def test_two_chinese_characters_show_as_two_characters():
+    old = "我们将在法律规定的最短期限内保存您的个人信息。"
+    new = "我们将在法律规定的最长期限内保存您的个人信息。"
+    segs = word_diff(old, new)
+    assert [s for s in segs if s[0] != "equal"] == [("delete", "短"), ("insert", "长")]
+
+
+def test_latin_is_word_level():
+    segs = word_diff("We retain data for 30 days.", "We retain data for 90 days.")
+    assert ("delete", "30") in segs and ("insert", "90") in segs
+    assert tokenize("Hello, world") == ["Hello", ",", " ", "world"]
+
+
+def test_alignment_added_removed_moved_renamed_modified():
+    old = text(C("a", "Alpha", "one\n"), C("b", "Beta", "two\n"), C("c", "Gamma", "three\n"), C("d", "Delta", "four\n"))
+    new = text(C("c", "Gamma", "three\n"), C("a", "Alpha", "one\n"), C("b", "Beta renamed", "two\n"),
+               C("e", "Epsilon", "five\n"))
+    d = diff_policy(old, new, "en")
+    status = {c.id: c.status for c in d.clauses}
+    assert status == {"c": "moved", "a": "unchanged", "b": "modified", "d": "removed", "e": "added"}
+    b = next(c for c in d.clauses if c.id == "b")
+    assert b.renamed and b.old_title == "Beta" and not b.formatting_only
+    # The removed clause stays where it was, after its old predecessor.
+    assert [c.id for c in d.clauses] == ["c", "d", "a", "b", "e"]
+
+
+def test_formatting_only_never_hides_a_wording_change():
+    wrapped = text(C("a", "A", "We keep your data\nfor **one** year.\n"))
+    rewrapped = text(C("a", "A", "We keep your data for *one* year.\n"))
+    reworded = text(C("a", "A", "We keep your data for *two* years.\n"))
+    fmt = diff_policy(wrapped, rewrapped, "en").clauses[0]
+    assert fmt.status == "modified" and fmt.formatting_only
+    real = diff_policy(wrapped, reworded, "en").clauses[0]
+    assert real.status == "modified" and not real.formatting_only
+
+
+def test_fact_changes_listed_next_to_text():
+    old = text(C("a", "A", "x\n", transfers=[{"country": "Germany"}], retention="1 year"))
+    new = text(C("a", "A", "x\n", transfers=[{"country": "Germany"}, {"country": "Singapore"}], retention="3 years"))
+    cd = diff_policy(old, new, "en").clauses[0]
+    facts = {f["fact"]: f for f in cd.facts}
+    assert [a for a, _ in facts["transfers"]["added"]] == ["Singapore"]
+    assert [a for a, _ in facts["retention"]["added"]] == ["3 years"]
+
+
+def test_display_text_drops_markup_but_keeps_words():
+    assert display_text("### 1. Heading\n\n- (1) item \\*one\\*\n") == "1. Heading\n\n• (1) item *one*"
