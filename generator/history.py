@@ -57,14 +57,26 @@ class Repository:
             raise GitError("this is a shallow clone: published versions are read from the full git history",
                            hint=SHALLOW_HINT)
 
-    def commits_touching(self, relpath: str) -> list[str]:
-        """Commits (oldest first) that changed ``relpath`` (relative to the sources)."""
+    def commits_touching(self, relpath: str) -> list[tuple[str, str]]:
+        """(commit, path at that commit relative to the sources), oldest first, for each
+        commit that changed ``relpath``; follows renames, so a renamed policy folder keeps
+        its history."""
         path = f"{self.prefix}/{relpath}" if self.prefix else relpath
         try:
-            out = self.repo.git.log("--format=%H", "--reverse", "--topo-order", "--", path)
+            out = self.repo.git.log("--format=%x00%H", "--name-only", "--follow", "--", path)
         except git.GitCommandError as exc:
             raise GitError(f"git log failed: {exc.stderr.strip()}") from None
-        return [ln for ln in out.splitlines() if ln]
+        found = []
+        for chunk in out.split("\x00")[1:]:
+            lines = [ln for ln in chunk.splitlines() if ln.strip()]
+            if not lines:
+                continue
+            at = lines[1] if len(lines) > 1 else path
+            if self.prefix and at.startswith(self.prefix + "/"):
+                at = at[len(self.prefix) + 1:]
+            found.append((lines[0], at))
+        found.reverse()
+        return found
 
     def resolve(self, rev: str) -> str:
         try:

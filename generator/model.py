@@ -93,8 +93,9 @@ class PolicyText:
     @property
     def content_hash(self) -> str:
         m = self.manifest
+        # The folder name (policy id) is left out so that renaming a policy folder keeps hashes.
         return sha256(canonical_json({
-            "policy": m.id, "lang": self.lang, "title": m.title(self.lang),
+            "lang": self.lang, "title": m.title(self.lang),
             "numbering": m.numbering, "unnumbered": list(m.unnumbered),
             "clauses": [c.content_hash for c in self.clauses],
         }))

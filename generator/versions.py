@@ -48,15 +48,16 @@ def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_
     candidates: dict[str, list[str]] = {}
     if repo is not None and repo.available:
         repo.require_full_history()
-        for commit in repo.commits_touching(f"{policy_id}/releases.yml"):
-            for r in read_ledger(repo.source(commit), policy_id, []):
-                candidates.setdefault(r.key, []).append(commit)
+        for commit, path in repo.commits_touching(f"{policy_id}/releases.yml"):
+            folder = path.rsplit("/", 1)[0] if "/" in path else policy_id  # the folder's name then
+            for r in read_ledger(repo.source(commit), folder, []):
+                candidates.setdefault(r.key, []).append((commit, folder))
     versions = []
     ledger_path = f"{display_root}/{policy_id}/releases.yml"
     for r in ledger:
         found = None
-        for commit in candidates.get(r.key, []):
-            texts = _texts_at(repo.source(commit), policy_id)
+        for commit, folder in candidates.get(r.key, []):
+            texts = _texts_at(repo.source(commit), folder)
             if _matches(r, texts):
                 found = Version(release=r, commit=commit, texts={lg: texts[lg] for lg in r.hashes})
                 break

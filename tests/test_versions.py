@@ -261,3 +261,33 @@ def test_diff_cli_formats(history):
     assert "{+Please+}" in text or "[-Write-]{+Please write+}" in text
     same = run(["diff", "latest", "draft", "--policy", "acme", "--format", "json"], cwd=history).stdout
     assert json.loads(same)["classification"]["level"] == "editorial"
+
+
+def test_renamed_policy_folder_keeps_its_versions(project):
+    write(project / "en.md", EN)
+    run(["import", "en.md", "--policy", "acme", "--lang", "en"], cwd=project)
+    (project / "en.md").unlink()
+    commit_all(project, "Import", date="2022-12-15")
+    run(["release", "--policy", "acme", "--effective", "2023-01-01", "--backfill"], cwd=project)
+    commit_all(project, "Release", date="2022-12-16")
+    git(project, "mv", "policy_src/acme", "policy_src/newco")
+    commit_all(project, "Rename the policy folder", date="2023-02-01")
+    run(["build", "--date", TODAY, "--out", "site"], cwd=project)
+    page = soup(project / "site", "en/newco/2023-01-01")
+    assert "We collect your name" in page.select_one("#data-collect").get_text()
+    rows = json.loads(run(["versions", "--policy", "newco", "--format", "json"], cwd=project).stdout)
+    assert [r["effective"] for r in rows] == ["2023-01-01"]
+
+
+def test_release_commit_reverted_later_fails_clearly_or_builds(project):
+    write(project / "en.md", EN)
+    run(["import", "en.md", "--policy", "acme", "--lang", "en"], cwd=project)
+    (project / "en.md").unlink()
+    commit_all(project, "Import", date="2022-12-15")
+    run(["release", "--policy", "acme", "--effective", "2023-01-01", "--backfill"], cwd=project)
+    commit_all(project, "Release", date="2022-12-16")
+    git(project, "revert", "--no-edit", "HEAD")
+    # The ledger no longer lists the version: the site has no released version, the draft is shown.
+    run(["build", "--date", TODAY, "--out", "site"], cwd=project)
+    assert not (project / "site/en/acme/2023-01-01").exists()
+    assert "Draft" in (project / "site/en/acme/index.html").read_text(encoding="utf-8")
