@@ -13,7 +13,7 @@ import yaml
 
 from .errors import Finding, PolicyError
 from .fragments import decode, dump_releases, load_policy, render_clause_file
-from .importer import FORMATS, align_translation, assign_ids, parse_document
+from .importer import FORMATS, align_translation, assign_ids, parse_document, rewrite_anchors
 from .lint import source_hash, stale_translation_ids
 from .model import Clause, Release, level_rank
 from .worktree import DirSource, write_atomic
@@ -85,6 +85,7 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
         ids = align_translation(sections, list(source))
     else:
         ids = assign_ids(sections, list(old))
+    rewrite_anchors(sections, ids)
     old_by_id = {c.id: c for c in old}
     new_clauses = []
     for cid, s in zip(ids, sections):

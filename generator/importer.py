@@ -30,6 +30,7 @@ class ImportedSection:
     title: str
     body: str  # Markdown
     number: str = ""
+    anchor: str = ""  # the anchor the original document gave this heading
 
 
 @dataclass
@@ -171,13 +172,10 @@ def parse_text(text: str) -> ImportedPolicy:
             continue
         break
     for i, line in enumerate(lines[:start + 12]):
-        m = DATE_LINE_RE.match(line)
-        if m:
-            try:
-                policy.effective = date(int(m["y"]), int(m["m"]), int(m["d"]))
-                policy.notes.append((i + 1, f"effective date suggestion: {policy.effective}"))
-            except ValueError:
-                policy.notes.append((i + 1, f"ignored an impossible date: {line.strip()!r}"))
+        found = date_from_line(line)
+        if found:
+            policy.effective = found
+            policy.notes.append((i + 1, f"effective date suggestion: {found}"))
             policy.dropped.append((i + 1, line.strip(), "date line (becomes the effective date suggestion)"))
             lines[i] = ""
             break
@@ -206,6 +204,38 @@ def parse_text(text: str) -> ImportedPolicy:
 MD_HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
 ATTR_LIST_RE = re.compile(r"\s*\{:?[^}]*\}\s*$")
 NUM_PREFIX_RE = re.compile(rf"^\s*(?:{ROMAN_RE}|\d{{1,2}}(?:\.\d{{1,2}})*)\s*[.、．)]\s*(?=\S)")
+
+
+MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                            "september", "october", "november", "december"])}
+WORD_DATE_RE = re.compile(
+    r"^\s*(last\s+updated?|updated|effective(\s+date)?|date|last\s+modified)\s*(on)?\s*[:：]?\s*"
+    r"(?:(?P<m1>[A-Za-z]+)\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{4})"
+    r"|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m2>[A-Za-z]+)\.?,?\s+(?P<y2>\d{4}))\s*\.?\s*$", re.I)
+
+
+def date_from_line(line: str) -> date | None:
+    """A 'Last updated' / 'Effective date' line in numeric or written-out form, else None."""
+    plain = re.sub(r"[*_`]|\{:[^}]*\}", "", line)
+    m = DATE_LINE_RE.match(plain)
+    try:
+        if m:
+            return date(int(m["y"]), int(m["m"]), int(m["d"]))
+        m = WORD_DATE_RE.match(plain)
+        if m:
+            month = MONTHS.get((m["m1"] or m["m2"]).lower()) or next(
+                (v for k, v in MONTHS.items() if k.startswith((m["m1"] or m["m2"]).lower()[:3])), None)
+            if month:
+                return date(int(m["y1"] or m["y2"]), month, int(m["d1"] or m["d2"]))
+    except ValueError:
+        return None
+    return None
+
+
+def github_slug(text: str) -> str:
+    """The anchor GitHub and most Markdown renderers give a heading."""
+    text = re.sub(r"[^\w\- ]", "", text.strip().lower())
+    return text.replace(" ", "-")
 
 
 def _strip_number(title: str) -> tuple[str, str]:
@@ -242,22 +272,25 @@ def parse_markdown(text: str) -> ImportedPolicy:
         if m:
             heads.append((i, len(m["hashes"]), ATTR_LIST_RE.sub("", m["text"]).strip()))
     h1 = [h for h in heads if h[1] == 1]
-    level = 2 if len(h1) <= 1 and any(h[1] == 2 for h in heads) else 1
-    if len(h1) == 1 and level == 2:
+    if len(h1) == 1:  # a single h1 is the document's title
         policy.title = policy.title or h1[0][2]
         lines[h1[0][0]] = ""
+        heads = [h for h in heads if h[1] != 1]
+    # Clauses are the shallowest heading level used more than once (many real policies
+    # start their sections at ### under a title kept in front matter).
+    counts = {}
+    for h in heads:
+        counts[h[1]] = counts.get(h[1], 0) + 1
+    level = min((lv for lv, n in counts.items() if n >= 2), default=min(counts, default=1))
     section_heads = [h for h in heads if h[1] == level]
     # Date lines written in the text ("Last updated: ...", "*Effective 2024-01-01*").
     for i, line in enumerate(lines[: (section_heads[0][0] if section_heads else 20)]):
-        plain = re.sub(r"[*_`]|\{:[^}]*\}", "", line)
-        m = DATE_LINE_RE.match(plain)
-        if m and policy.effective is None:
-            try:
-                policy.effective = date(int(m["y"]), int(m["m"]), int(m["d"]))
-                policy.dropped.append((i + body_line, line.strip(), "date line (becomes the effective date suggestion)"))
-                lines[i] = ""
-            except ValueError:
-                pass
+        found = date_from_line(line)
+        if found and policy.effective is None:
+            policy.effective = found
+            policy.notes.append((i + body_line, f"effective date suggestion: {found}"))
+            policy.dropped.append((i + body_line, line.strip(), "date line (becomes the effective date suggestion)"))
+            lines[i] = ""
     pre_end = section_heads[0][0] if section_heads else len(lines)
     pre = "\n".join(lines[:pre_end]).strip()
     if pre:
@@ -268,7 +301,7 @@ def parse_markdown(text: str) -> ImportedPolicy:
         clean, num = _strip_number(title)
         numbered += bool(num)
         chunk = "\n".join(lines[idx + 1:end]).strip()
-        policy.sections.append(ImportedSection(title=clean or title, number=num,
+        policy.sections.append(ImportedSection(title=clean or title, number=num, anchor=github_slug(title),
                                                body=_demote(chunk, level) + "\n" if chunk else ""))
     nums = [s.number for s in policy.sections if s.number]
     policy.numbering = ("roman" if nums and all(re.fullmatch(ROMAN_RE, n) for n in nums) else
@@ -277,12 +310,10 @@ def parse_markdown(text: str) -> ImportedPolicy:
 
 
 def _demote(md: str, level: int) -> str:
-    # Headings inside a clause sit below the clause's own h2.
-    shift = 3 - (level + 1)
-
+    # Headings inside a clause sit below the clause's own h2: level+1 becomes ###.
     def fix(m):
-        n = min(6, len(m.group(1)) + shift + 1)
-        return "#" * max(3, n) + m.group(2)
+        n = len(m.group(1)) - level + 2
+        return "#" * min(6, max(3, n)) + m.group(2)
 
     return re.sub(r"^(#{1,6})(\s)", fix, md, flags=re.M)
 
@@ -346,6 +377,16 @@ def assign_ids(sections: list, existing: list, threshold: float = 0.45) -> list[
         taken.add(cid)
         out.append(cid)
     return out
+
+
+def rewrite_anchors(sections: list, ids: list[str]) -> None:
+    """Links to a section's old anchor (``](#what-we-collect)``) point at its clause id."""
+    mapping = {s.anchor: cid for s, cid in zip(sections, ids) if s.anchor and s.anchor != cid}
+    if not mapping:
+        return
+    pattern = re.compile(r"\]\(#(" + "|".join(re.escape(a) for a in mapping) + r")\)")
+    for s in sections:
+        s.body = pattern.sub(lambda m: f"](#{mapping[m.group(1)]})", s.body)
 
 
 def align_translation(sections: list, source: list) -> list[str]:

@@ -5,7 +5,7 @@ import re
 import pytest
 import yaml
 
-from conftest import SEEDS, run
+from conftest import SEEDS, commit_all, run
 
 ASTRO = SEEDS / "astronergy-privacy-policy-2023-05-31.txt"
 ST = SEEDS / "st-machinery-privacy-policy.txt"
@@ -101,3 +101,33 @@ def test_unsupported_file_type_is_a_clear_error(project, name):
     assert proc.returncode == 2
     assert f"{name}: error: cannot import" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_real_world_markdown_statement(project):
+    """Sections at ###, a title in front matter, a written-out date, tables, nested lists,
+    attribute lists, in-document links and template placeholders, as real repositories have."""
+    from conftest import ROOT
+
+    src = ROOT / "tests" / "data" / "real-world-statement.md"
+    out = run(["import", str(src), "--policy", "example", "--lang", "en"], cwd=project).stdout
+    assert "--effective 2019-07-02" in out
+    manifest, files = fragments(project, "example")
+    assert manifest["title"]["en"] == "Example Co. Privacy Statement"
+    assert manifest["clauses"] == ["introduction", "short-version", "summary", "what-information-collect-why",
+                                   "share-information-collect", "use-cookies-tracking"]
+    collect = files["what-information-collect-why"]
+    assert "### Information from users with accounts" in collect
+    assert "#### Why we collect this information" in collect
+    assert "  * When you create an account" in collect
+    summary = files["summary"]
+    assert "| [What information we collect and why](#what-information-collect-why) |" in summary
+    assert "(#share-information-collect)" in files["short-version"]
+    assert "{{ site.data.variables.contact.contact_privacy }}" in files["share-information-collect"]
+    run(["check"], cwd=project)
+    commit_all(project, "import")
+    run(["release", "--policy", "example", "--effective", "2019-07-02", "--backfill"], cwd=project)
+    commit_all(project, "release")
+    run(["build", "--out", "site", "--date", "2026-11-23"], cwd=project)
+    page = (project / "site/en/example/index.html").read_text(encoding="utf-8")
+    assert 'href="#what-information-collect-why"' in page and "<table>" in page
+    assert 'target="_blank"' not in page  # attributes from content never reach the page
