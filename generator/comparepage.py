@@ -20,6 +20,8 @@ def display_text(md: str) -> str:
     for line in md.split("\n"):
         line = re.sub(r"^\s{0,3}#{1,6}\s+", "", line)
         line = re.sub(r"^(\s*)[-*+]\s+", r"\1• ", line)
+        line = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", line)
+        line = re.sub(r"(?<![\w*\\])\*(?=\S)([^*]+?)(?<=\S)\*(?!\w)", r"\1", line)
         line = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>|])", r"\1", line)
         line = re.sub(r"\[([^\]]*)\]\(([^)\s]*)\)", r"\1 <\2>", line)
         lines.append(line)
@@ -28,13 +30,13 @@ def display_text(md: str) -> str:
 
 STATUS_LABELS = {
     "en": {"added": "added", "removed": "removed", "modified": "changed", "moved": "moved", "renamed": "renamed",
-           "formatting": "formatting only", "unchanged": "{n} unchanged clauses", "facts": "Structured facts",
+           "formatting": "formatting only", "unchanged": "{n} unchanged clauses", "unchanged_one": "1 unchanged clause", "facts": "Structured facts",
            "inline": "Inline", "side": "Side by side", "old": "Before", "new": "After",
            "notice_yes": "A prominent notice is required before this version takes effect.",
            "consent_yes": "Renewed consent is required.", "nothing": "No changes between these versions.",
            "pick": "Compare two versions", "go": "Compare", "reasons": "Why"},
     "zh-CN": {"added": "新增", "removed": "删除", "modified": "修改", "moved": "移动", "renamed": "标题变更",
-              "formatting": "仅格式调整", "unchanged": "{n} 个条款未变", "facts": "结构化事实",
+              "formatting": "仅格式调整", "unchanged": "{n} 个条款未变", "unchanged_one": "1 个条款未变", "facts": "结构化事实",
               "inline": "合并视图", "side": "并排视图", "old": "修改前", "new": "修改后",
               "notice_yes": "本版本生效前须显著告知用户。", "consent_yes": "须重新取得用户同意。",
               "nothing": "两个版本之间没有变更。", "pick": "比较两个版本", "go": "比较", "reasons": "原因"},
@@ -61,7 +63,7 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
              f'<h2>{num}{title} <span class="pg-badges">'
              + " ".join(f'<span class="pg-badge">{html.escape(b)}</span>' for b in badges)
              + f' <span class="pg-level pg-level--{level}">{html.escape(i18n.t(lang, "level_" + level))}</span></span></h2>']
-    facts = fact_lines(cd)
+    facts = fact_lines(cd, lang)
     if facts:
         parts.append(f'<div class="pg-facts"><p><strong>{html.escape(label(lang, "facts"))}</strong></p><ul>'
                      + "".join(f"<li>{html.escape(f)}</li>" for f in facts) + "</ul></div>")
@@ -88,7 +90,7 @@ def compare_body(diff, cls, numbers: dict, lang: str) -> dict:
         "reasons": [{"clause": r.clause, "level": r.level, "text": r.text(lang)} for r in cls.reasons],
         "changed_html": changed, "unchanged": unchanged,
         "labels": STATUS_LABELS.get(lang) or STATUS_LABELS["en"],
-        "unchanged_label": label(lang, "unchanged", n=len(unchanged)),
+        "unchanged_label": label(lang, "unchanged_one" if len(unchanged) == 1 else "unchanged", n=len(unchanged)),
     }
 
 

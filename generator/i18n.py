@@ -83,6 +83,19 @@ STRINGS = {
     },
 }
 
+FACT_NAMES = {
+    "zh-CN": {"purposes": "处理目的", "data_categories": "个人信息类别", "legal_bases": "法律依据", "recipients": "接收方",
+              "transfers": "跨境传输", "retention": "保存期限", "rights": "个人权利", "contacts": "联系方式",
+              "automated_decisions": "自动化决策", "children": "儿童个人信息", "cookies": "Cookie",
+              "security": "安全措施", "methods": "处理方式"},
+}
+SENSITIVE = {"en": "sensitive", "zh-CN": "敏感"}
+
+
+def fact_name(lang: str, key: str) -> str:
+    return FACT_NAMES.get(lang, {}).get(key) or key.replace("_", " ")
+
+
 LANGUAGE_NAMES = {"en": "English", "zh-CN": "简体中文", "zh-TW": "繁體中文", "de": "Deutsch", "fr": "Français",
                   "es": "Español", "ja": "日本語", "ko": "한국어", "it": "Italiano", "pt": "Português", "nl": "Nederlands"}
 # Babel locale used for dates; British English writes "31 May 2023".

@@ -27,12 +27,14 @@ def side_html(segs, side: str) -> str:
     return segments_html([(op, t) for op, t in segs if op in ("equal", keep)])
 
 
-def fact_lines(cd) -> list[str]:
+def fact_lines(cd, lang: str = "en") -> list[str]:
+    from .i18n import SENSITIVE, fact_name
+
     lines = []
     for fc in cd.facts:
-        name = fc["fact"].replace("_", " ")
+        name = fact_name(lang, fc["fact"])
         for label, attrs in fc["added"]:
-            sens = " (sensitive)" if attrs.get("sensitive") else ""
+            sens = f" ({SENSITIVE.get(lang, SENSITIVE['en'])})" if attrs.get("sensitive") else ""
             lines.append(f"{name}: + {label}{sens}")
         for label, _ in fc["removed"]:
             lines.append(f"{name}: - {label}")
