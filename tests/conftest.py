@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
-if not SEEDS.exists():
-    SEEDS = ROOT / "tests" / "data" / "seeds"
+# The two seed policies, copied from shared/seeds so a clone tests on its own.
+SEEDS = ROOT / "tests" / "data" / "seeds"
 BIN = Path(sys.executable).parent
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "Legal Editor", "GIT_AUTHOR_EMAIL": "legal@example.com",
