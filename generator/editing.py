@@ -185,7 +185,7 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
         raise PolicyError(f"translations are out of date ({lines})",
                           hint="update them (and their source_hash), or release with --allow-stale-translations: "
                                "the source language then stays the binding text")
-    computed_level, computed_summary = computed or ("editorial", "")
+    computed_level = computed[0] if computed else "editorial"
     final = level or computed_level
     if level and level_rank(level) < level_rank(computed_level) and not justification:
         raise PolicyError(f"--level {level} is lower than the computed level {computed_level}",
@@ -199,7 +199,7 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
                 hint=f"use --effective {earliest.isoformat()} or later")
     hashes = {lg: texts[lg].content_hash for lg in manifest.languages if texts.get(lg) and texts[lg].clauses}
     rel = Release(effective=effective, level=final, computed_level=computed_level,
-                  justification=justification, summary=summary or computed_summary, hashes=hashes,
+                  justification=justification, summary=summary, hashes=hashes,
                   backfill=backfill, stale=stale)
     write_atomic(os.path.join(src_dir, policy, "releases.yml"), dump_releases([*ledger, rel]))
     return replace(rel)

@@ -30,7 +30,8 @@ def changes_json(builder: SiteBuilder, site_url: str = "") -> str:
             rows.append({
                 "effective": v.key, "level": r.level, "computed_level": r.computed_level or r.level,
                 "justification": r.justification, "consent_required": r.level == "consent",
-                "notice_required": r.level in ("notice", "consent"), "summary": r.summary,
+                "notice_required": r.level in ("notice", "consent"),
+                "summary": r.summary or builder.change_summary(p, m.source_lang, prev, v),
                 "languages": list(v.texts), "content_hashes": dict(r.hashes),
                 "urls": {lg: _abs(site_url, policy_url(lg, m.id, v.key)) for lg in v.texts},
                 "compare_urls": compare, "previous": prev.key if prev else None,
@@ -58,16 +59,13 @@ def atom_feed(builder: SiteBuilder, p, lang: str, site_url: str = "") -> str:
            f"  <author><name>{escape((m.entity or {}).get('name') or m.id)}</name></author>",
            f'  <link rel="self" href={quoteattr(_abs(site_url, base + "feed.xml") if site_url else "feed.xml")}/>',
            f'  <link rel="alternate" href={quoteattr(_abs(site_url, base) if site_url else "./")}/>']
-    prev = None
-    for v in reversed(versions):
-        pass
     for i, v in enumerate(versions):
         prev = versions[i - 1] if i > 0 else None
         r = v.release
         link = _abs(site_url, policy_url(lang, m.id, v.key)) if site_url else f"{v.key}/"
         entry_id = link if site_url else f"tag:policygen,2000:{m.id}/{lang}/{v.key}"
         title = f"{i18n.format_day(v.effective, lang)}: {i18n.t(lang, 'level_' + r.level)}"
-        summary = r.summary or i18n.t(lang, "level_" + r.level)
+        summary = r.summary or builder.change_summary(p, lang, prev, v)
         entry = ["  <entry>", f"    <title>{escape(title)}</title>", f"    <id>{escape(entry_id)}</id>",
                  f"    <updated>{v.key}T00:00:00Z</updated>", f"    <published>{v.key}T00:00:00Z</published>",
                  f'    <link rel="alternate" href={quoteattr(link)}/>']

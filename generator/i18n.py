@@ -43,6 +43,9 @@ STRINGS = {
         "translation_pending": "This translation is being updated. The {lang} text is the binding version.",
         "page": "Page",
         "level_lowered": "Level set by the editor: {level} (computed: {computed}). Justification: {why}",
+        "first_version": "First published version.",
+        "no_text_change": "No change in the text.",
+        "and_more": "and {n} more",
     },
     "zh-CN": {
         "effective": "生效日期：{date}",
@@ -80,6 +83,9 @@ STRINGS = {
         "translation_pending": "本译文正在更新中，以{lang}文本为准。",
         "page": "页面",
         "level_lowered": "编辑确定的级别：{level}（计算结果：{computed}）。理由：{why}",
+        "first_version": "首次发布的版本。",
+        "no_text_change": "文本无变更。",
+        "and_more": "等另外 {n} 项",
     },
 }
 

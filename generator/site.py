@@ -287,7 +287,9 @@ class SiteBuilder:
         prev = None
         for v in versions:
             r = v.release
+            auto = self.change_summary(p, lang, prev, v)
             rows.append({
+                "auto_summary": auto,
                 "key": v.key, "date": i18n.format_day(v.effective, lang), "level": r.level,
                 "level_text": i18n.t(lang, f"level_{r.level}"), "computed": r.computed_level,
                 "justification": r.justification, "summary": r.summary,
@@ -305,6 +307,18 @@ class SiteBuilder:
         title = i18n.t(lang, "archive_title", title=m.title(lang))
         return Page(src=url + "index.md", url=url, title=title, lang=lang, html=html,
                     meta=self._meta(lang, title, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs]))
+
+    def change_summary(self, p: PolicySite, lang: str, prev, v) -> str:
+        """One line, in the reader's language: the reasons behind the version's level."""
+        if prev is None:
+            return i18n.t(lang, "first_version")
+        _d, cls = self.compared(p, lang, prev, v)
+        texts = list(dict.fromkeys(r.text(lang).split(" [")[0] for r in cls.reasons if r.level == cls.level))
+        if not texts:
+            return i18n.t(lang, "no_text_change")
+        more = len(texts) - 3
+        sep = "；" if lang.startswith("zh") else "; "
+        return sep.join(texts[:3]) + (sep + i18n.t(lang, "and_more", n=more) if more > 0 else "")
 
     def _notice(self, p: PolicySite, lang: str, url: str, cur, upcoming):
         """The prominent notice on the current page: an upcoming or recent notice/consent version."""
