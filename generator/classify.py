@@ -259,14 +259,21 @@ def text_reason(cd: ClauseDiff, context_text: str = "") -> Reason:
         return Reason(cd.id, "editorial", "capitalisation", "capitalisation or formatting only", "仅大小写或格式调整")
     if _strip_links(cd.old_body) == _strip_links(cd.new_body):
         return Reason(cd.id, "editorial", "link-target", "link target changed only", "仅更正链接地址")
-    if _only(lambda t: re.fullmatch(r"\d+|[IVXLC]+|[ivx]+|[().、．]", t) is not None, changed_tokens):
+    period = _changed_period(segs)
+    if period:
+        return Reason(cd.id, "notice", "text-period-changed",
+                      f"a time period in the text changed: {period}; escalated until an editor records the facts",
+                      f"文本中的期限变更：{period}")
+    if (_only(lambda t: re.fullmatch(r"\d+|[IVXLC]+|[ivx]+|[().、．]", t) is not None, changed_tokens)
+            and _numbers_are_labels(segs)):
         return Reason(cd.id, "editorial", "numbering", "numbering only", "仅编号调整")
     if _placeholder_fill(segs, context_text):
         return Reason(cd.id, "editorial", "placeholder-fix",
                       "fills in a contact detail the text already promised (broken placeholder)",
                       "补全原文中缺失的联系方式")
-    if _is_typo_fix(segs):
-        return Reason(cd.id, "editorial", "spelling", "spelling corrected", "更正错别字")
+    if _is_typo_fix(segs) or _words_differ_by_typos(cd.old_body, cd.new_body):
+        return Reason(cd.id, "editorial", "spelling", "spelling, punctuation or capitalisation corrected",
+                      "更正错别字、标点或大小写")
     m = TRIGGERS.search(inserted) or RIGHTS_WORDS.search(deleted)
     if m:
         return Reason(cd.id, "notice", "text-ambiguous",
@@ -274,6 +281,33 @@ def text_reason(cd: ClauseDiff, context_text: str = "") -> Reason:
                       "escalated until an editor records the facts", f"措辞变更涉及“{m.group(0)}”，已从严判定")
     return Reason(cd.id, "minor", "text-clarification", "wording changed; no structured fact changed",
                   "措辞调整，结构化事实未变")
+
+
+PERIOD_RE = re.compile(r"^\s*(days?|weeks?|months?|years?|hours?|business days?|天|日|周|个月|月|年|小时)", re.I)
+
+
+def _changed_period(segs) -> str:
+    """'30 -> 15 days': a number next to a unit of time, changed (retention, response times)."""
+    for i, (op, text) in enumerate(segs):
+        if op == "insert" and re.fullmatch(r"\s*\d+\s*", text):
+            after = segs[i + 1][1] if i + 1 < len(segs) else ""
+            m = PERIOD_RE.match(after)
+            if m:
+                old = segs[i - 1][1].strip() if i > 0 and segs[i - 1][0] == "delete" else "?"
+                return f"{old} -> {text.strip()} {m.group(1)}"
+    return ""
+
+
+def _numbers_are_labels(segs) -> bool:
+    """Changed numbers sit where list or heading numbers do: '(3)', '3.', '3)', '3、'."""
+    for i, (op, text) in enumerate(segs):
+        if op == "equal" or not re.search(r"\d", text):
+            continue
+        before = next((t for o, t in reversed(segs[:i]) if o == "equal"), "")
+        after = next((t for o, t in segs[i + 1:] if o == "equal"), "")
+        if not (after[:1] in (".", ")", "、", "．", "）") or before[-1:] in ("(", "（") or not before.strip()):
+            return False
+    return True
 
 
 def _strip_links(md: str) -> str:
@@ -296,6 +330,27 @@ def _placeholder_fill(segs, context_text: str) -> bool:
         if op != "delete":
             prev = (prev + text)[-60:]
     return seen
+
+
+def _words_differ_by_typos(old: str, new: str, max_typos: int = 3) -> bool:
+    """Same words in the same order, up to case, punctuation and a few misspellings."""
+    import difflib
+
+    a = [t.lower() for t in tokenize(normalise_formatting(old)) if re.match(r"\w", t)]
+    b = [t.lower() for t in tokenize(normalise_formatting(new)) if re.match(r"\w", t)]
+    if a == b:
+        return True
+    typos = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if tag != "replace" or i2 - i1 != j2 - j1:
+            return False
+        for x, y in zip(a[i1:i2], b[j1:j2]):
+            if len(y) < 4 or difflib.SequenceMatcher(None, x, y).ratio() < 0.75:
+                return False
+            typos += 1
+    return typos <= max_typos
 
 
 def _is_typo_fix(segs) -> bool:
