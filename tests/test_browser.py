@@ -1,0 +1,363 @@
+"""The built site in a real Chromium (Playwright, sync API): what a reader sees and clicks.
+
+One realistic site is built once per module (the ST Machinery seed in en + zh-CN, two past
+versions and one upcoming notice-level version) and served from 127.0.0.1; one browser is
+shared by every test. Screenshots for humans land in /tmp/policygen-shots/.
+
+Without Chromium or Playwright the tests are skipped, unless POLICYGEN_REQUIRE_BROWSER=1
+(CI) makes a missing browser a failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from conftest import GIT_ENV, SEEDS, commit_all, git, run, write
+
+pytestmark = pytest.mark.browser
+
+POLICY = "stm"
+TODAY = "2026-11-23"
+UPCOMING = "2027-01-15"  # > notice_days (30) after TODAY
+SHOTS = Path("/tmp/policygen-shots")
+VIEWPORT = {"width": 1280, "height": 800}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+# A short zh-CN translation of each clause of the imported seed: (title, body).
+ZH = {
+    "introduction": ("引言", "艾仕缇机械科技（佛山）有限公司尊重您的隐私。如对本政策有任何疑问，请发送邮件至 info@st-one.cn。"),
+    "collection-use-personal-information": ("个人信息的收集和使用", "我们可能为履行订单或合同、提供服务和售后服务等目的收集您的个人信息。"),
+    "sharing-transfer-disclosure-personal": ("个人信息的共享、转让和披露", "我们在共享、转让或披露您的个人信息时遵循最小化原则。"),
+    "access-management-personal-information": ("个人信息的访问和管理", "您可以访问、更正、删除您的个人信息，或要求数据可携带。"),
+    "protection-storage-personal-information": ("个人信息的保护和存储", "我们采取物理、管理和技术措施保护您的个人信息。"),
+    "protection-children-s-personal": ("儿童个人信息的保护", "未经父母或监护人事先同意，我们不会有意收集儿童的个人信息。"),
+    "cross-border-transfer-personal": ("个人信息的跨境传输", "一般情况下，我们在中国境内处理您的个人信息。"),
+    "update-this-policy": ("本政策的更新", "我们可能不时更新本政策，并及时通知您。"),
+    "contact-us": ("联系我们", "如有任何问题，请发送邮件至 info@st-one.cn。我们将在三十天内答复。"),
+}
+
+
+# --- the site -----------------------------------------------------------------------------
+
+def _clause(project: Path, lang: str, cid: str) -> Path:
+    return project / "policy_src" / POLICY / lang / f"{cid}.md"
+
+
+def _edit(project: Path, lang: str, cid: str, old: str, new: str) -> None:
+    p = _clause(project, lang, cid)
+    text = p.read_text(encoding="utf-8")
+    assert old in text, (old, text)
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _source_hash(project: Path, cid: str) -> str:
+    from policygen.fragments import parse_clause
+    from policygen.lint import source_hash
+
+    clause = parse_clause(_clause(project, "en", cid).read_text(encoding="utf-8"), cid, [])
+    return source_hash(clause)
+
+
+def _translate(project: Path, cid: str, title: str, body: str, facts: str = "") -> None:
+    """Write the zh-CN clause, recording the hash of the en clause it translates."""
+    write(_clause(project, "zh-CN", cid),
+          f"---\nid: {cid}\ntitle: {title}\nsource_hash: {_source_hash(project, cid)}\n{facts}---\n\n{body}\n")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    os.makedirs(GIT_ENV["HOME"], exist_ok=True)
+    root = tmp_path_factory.mktemp("browser")
+    project = root / "proj"
+    (project / "policy_src").mkdir(parents=True)
+    git(project, "init", "-q", "-b", "main")
+
+    # 2023-01-01: the seed as imported, with a zh-CN translation.
+    run(["import", str(SEEDS / "st-machinery-privacy-policy.txt"), "--policy", POLICY, "--lang", "en"], cwd=project)
+    manifest_path = project / "policy_src" / POLICY / "policy.yml"
+    manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+    manifest["title"]["zh-CN"] = "隐私政策"
+    manifest["languages"] = ["en", "zh-CN"]
+    manifest_path.write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert set(manifest["clauses"]) == set(ZH), manifest["clauses"]
+    for cid, (title, body) in ZH.items():
+        _translate(project, cid, title, body)
+    check = run(["check"], cwd=project)
+    assert "stale translation" not in check.stdout, check.stdout
+    commit_all(project, "Import the ST Machinery policy", date="2022-12-15")
+    run(["release", "--policy", POLICY, "--effective", "2023-01-01", "--backfill", "--today", "2022-12-15"],
+        cwd=project)
+    commit_all(project, "Release 2023-01-01", date="2022-12-16")
+
+    # 2024-06-01: a clarified contact clause.
+    _edit(project, "en", "contact-us", "We will reply within 30 days.",
+          "We will reply within 30 days. You may also write to our data protection officer at dpo@st-one.cn.")
+    _translate(project, "contact-us", "联系我们",
+               "如有任何问题，请发送邮件至 info@st-one.cn，或联系我们的数据保护官 dpo@st-one.cn。我们将在三十天内答复。")
+    commit_all(project, "Add the DPO contact", date="2024-05-01")
+    run(["release", "--policy", POLICY, "--effective", "2024-06-01", "--backfill", "--today", "2024-05-01"],
+        cwd=project)
+    commit_all(project, "Release 2024-06-01", date="2024-05-02")
+
+    # 2027-01-15 (upcoming at build time): a new data category and a new transfer destination.
+    cid = "collection-use-personal-information"
+    _edit(project, "en", cid, "title: Collection and Use of Personal Information\n",
+          "title: Collection and Use of Personal Information\ndata_categories:\n- name: precise location\n")
+    _edit(project, "en", cid, "We may collect your personal information for the following purposes:",
+          "When you use our service app we also collect the precise location of your machines.\n\n"
+          "We may collect your personal information for the following purposes:")
+    _translate(project, cid, ZH[cid][0], ZH[cid][1] + "\n\n当您使用我们的服务应用时，我们还会收集您设备的精确位置。",
+               facts="data_categories:\n- name: 精确位置\n")
+    cid = "cross-border-transfer-personal"
+    _edit(project, "en", cid, "title: Cross-border Transfer of Personal Information\n",
+          "title: Cross-border Transfer of Personal Information\ntransfers:\n- country: Germany\n")
+    _edit(project, "en", cid, "Generally, STMT will process your personal information in P.R. China.",
+          "STMT stores your personal information in P.R. China and, for service records, with our parent "
+          "company in Germany.")
+    _translate(project, cid, ZH[cid][0], "我们在中国境内存储您的个人信息，服务记录由我们位于德国的母公司存储。",
+               facts="transfers:\n- country: 德国\n")
+    commit_all(project, "Collect machine location; store service records in Germany", date="2026-11-20")
+    out = run(["release", "--policy", POLICY, "--effective", UPCOMING, "--today", TODAY], cwd=project).stdout
+    assert "(notice)" in out or "(consent)" in out, out
+    commit_all(project, f"Release {UPCOMING}", date="2026-11-21")
+
+    out_dir = root / "site"
+    run(["build", "--date", TODAY, "--out", str(out_dir)], cwd=project)
+    return out_dir
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+# --- the browser --------------------------------------------------------------------------
+
+def _missing(why: str):
+    if os.environ.get("POLICYGEN_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{why} (POLICYGEN_REQUIRE_BROWSER=1: a browser is required)", pytrace=False)
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright is not installed (pip install playwright)")
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not exe:
+        _missing("Chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+    with sync_playwright() as pw:
+        try:
+            b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        except Exception as exc:  # a broken browser install is "missing" too
+            _missing(f"Chromium does not start: {exc}")
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page plus everything it did: console errors, page errors, requests."""
+
+    def __init__(self, page, base_url):
+        self.page, self.base_url = page, base_url
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text} @ {page.url}"))
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e} @ {page.url}"))
+        page.on("request", lambda r: self.requests.append(r.url))
+
+    def goto(self, path: str):
+        resp = self.page.goto(self.base_url + path)
+        assert resp is not None and resp.ok, f"{path}: HTTP {resp and resp.status}"
+        return self.page
+
+    def path(self) -> str:
+        u = urlsplit(self.page.url)
+        return u.path + (f"#{u.fragment}" if u.fragment else "")
+
+
+@pytest.fixture
+def visit(browser, base_url):
+    """A fresh page; after the test: no console errors and no third-party requests, ever."""
+    ctx = browser.new_context(viewport=VIEWPORT)
+    v = Visit(ctx.new_page(), base_url)
+    yield v
+    ctx.close()
+    assert v.requests, "no request was recorded"
+    third_party = [u for u in v.requests if not u.startswith("data:") and urlsplit(u).hostname not in LOCAL_HOSTS]
+    assert not third_party, f"requests to third-party hosts: {third_party}"
+    assert not v.errors, "\n".join(v.errors)
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def _css(locator, prop: str) -> str:
+    return locator.evaluate(f"(el) => getComputedStyle(el).getPropertyValue({prop!r})")
+
+
+# --- tests --------------------------------------------------------------------------------
+
+def test_current_page_shows_version_in_force(visit):
+    page = visit.goto(f"/en/{POLICY}/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").count() == 1
+    assert page.locator("h1").inner_text().strip() == "Privacy policy"
+    # The 2024-06-01 text is in force; the upcoming 2027 text is not shown as the policy.
+    contact = page.locator("section.pg-clause#contact-us")
+    assert "dpo@st-one.cn" in contact.inner_text()
+    assert "2024" in page.locator(".pg-effective time").inner_text()
+    assert page.locator(".pg-effective time").get_attribute("datetime") == "2024-06-01"
+    assert "precise location of your machines" not in page.locator("section.pg-clause").all_inner_texts()[1]
+    assert page.locator('meta[name="robots"]').count() == 0
+    alternates = {el.get_attribute("hreflang"): el.get_attribute("href")
+                  for el in page.locator('link[rel="alternate"][hreflang]').all()}
+    assert {"en", "zh-CN"} <= set(alternates), alternates
+    # The alternate points at the zh-CN current page.
+    assert urlsplit(page.evaluate("(h) => new URL(h, location.href).href", alternates["zh-CN"])).path \
+        == f"/zh-CN/{POLICY}/"
+    _shot(page, "current-en.png")
+
+
+def test_current_page_zh(visit):
+    page = visit.goto(f"/zh-CN/{POLICY}/")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("h1").count() == 1
+    assert "dpo@st-one.cn" in page.locator("section.pg-clause#contact-us").inner_text()
+    assert "2024年6月1日" in page.locator(".pg-effective").inner_text()
+    _shot(page, "current-zh-CN.png")
+
+
+def test_language_switch_keeps_version_and_clause(visit):
+    page = visit.goto(f"/en/{POLICY}/2023-01-01/#contact-us")
+    page.locator('.pg-controls a.pg-lang-link[hreflang="zh-CN"]').click()
+    page.wait_for_url(re.compile(r".*/zh-CN/.*"))
+    page.wait_for_load_state("load")
+    assert visit.path() == f"/zh-CN/{POLICY}/2023-01-01/#contact-us"
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator(".pg-effective time").get_attribute("datetime") == "2023-01-01"
+    assert page.locator("section.pg-clause#contact-us").count() == 1
+
+
+def test_version_selector_opens_older_version(visit):
+    page = visit.goto(f"/en/{POLICY}/")
+    menu = page.locator("details.pg-versions")
+    link = menu.locator("a", has_text=re.compile(r"2023"))
+    assert not link.first.is_visible()
+    menu.locator("summary").click()
+    assert menu.get_attribute("open") is not None
+    link.first.click()
+    page.wait_for_url(re.compile(r".*/2023-01-01/$"))
+    assert visit.path() == f"/en/{POLICY}/2023-01-01/"
+    assert page.locator(".pg-effective time").get_attribute("datetime") == "2023-01-01"
+    assert "dpo@st-one.cn" not in page.locator("section.pg-clause#contact-us").inner_text()
+
+
+def test_superseded_page_banner_and_noindex(visit):
+    page = visit.goto(f"/en/{POLICY}/2023-01-01/")
+    banner = page.locator(".pg-banner--superseded")
+    assert banner.is_visible()
+    assert page.locator('meta[name="robots"]').get_attribute("content") == "noindex"
+    banner.locator("a").click()
+    page.wait_for_load_state("load")
+    assert visit.path() == f"/en/{POLICY}/"
+    assert page.locator(".pg-banner--superseded").count() == 0
+
+
+def test_major_change_notice_above_the_fold(visit):
+    page = visit.goto(f"/en/{POLICY}/")
+    notice = page.locator(".pg-notice")
+    assert notice.count() == 1 and notice.is_visible()
+    box = notice.bounding_box()
+    assert box is not None and box["y"] < VIEWPORT["height"], box
+    assert "2027" in notice.inner_text()
+    link = notice.locator(f'a[href*="compare/2024-06-01...{UPCOMING}"]')
+    assert link.count() == 1
+    link.click()
+    page.wait_for_load_state("load")
+    assert visit.path() == f"/en/{POLICY}/compare/2024-06-01...{UPCOMING}/"
+    assert page.locator("ins").count() > 0
+
+
+def test_compare_page_redline_and_side_by_side(visit):
+    page = visit.goto(f"/en/{POLICY}/compare/2024-06-01...{UPCOMING}/")
+    assert page.locator("h1").count() == 1
+    assert page.locator('meta[name="robots"]').get_attribute("content") == "noindex"
+    # Redlines do not rely on colour alone: insertions underlined, deletions struck through.
+    ins, dels = page.locator(".pg-inline ins"), page.locator(".pg-inline del")
+    assert ins.count() > 0 and dels.count() > 0
+    assert any(t.strip() for t in ins.all_inner_texts()), ins.all_inner_texts()
+    assert any(t.strip() for t in dels.all_inner_texts()), dels.all_inner_texts()
+    assert "Germany" in " ".join(ins.all_inner_texts())
+    for el in ins.all():
+        assert "underline" in _css(el, "text-decoration-line"), el.inner_text()
+    for el in dels.all():
+        assert "line-through" in _css(el, "text-decoration-line"), el.inner_text()
+    _shot(page, "compare-en.png")
+
+    sbs = page.locator(".pg-sbs").first
+    assert not sbs.is_visible()
+    page.locator('button.pg-view[data-view="side"]').click()
+    assert sbs.is_visible()
+    assert _css(sbs, "display") == "grid"
+    assert page.locator('button.pg-view[data-view="side"]').get_attribute("aria-pressed") == "true"
+    assert not page.locator(".pg-inline").first.is_visible()
+    _shot(page, "compare-en-side-by-side.png")
+    page.locator('button.pg-view[data-view="inline"]').click()
+    assert page.locator(".pg-inline").first.is_visible() and not sbs.is_visible()
+
+
+def test_compare_page_zh(visit):
+    page = visit.goto(f"/zh-CN/{POLICY}/compare/2024-06-01...{UPCOMING}/")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator(".pg-inline ins").count() > 0
+    _shot(page, "compare-zh-CN.png")
+
+
+def test_print_hides_site_chrome(visit):
+    page = visit.goto(f"/en/{POLICY}/")
+    assert _css(page.locator(".pg-controls"), "display") != "none"
+    page.emulate_media(media="print")
+    for sel in (".md-header", ".pg-controls"):
+        assert _css(page.locator(sel).first, "display") == "none", sel
+    assert page.locator(".pg-notice").is_visible()
+    assert page.locator("section.pg-clause").first.is_visible()
+
+
+def test_archive_and_home_pages_load_cleanly(visit):
+    page = visit.goto("/")
+    assert page.locator("h1").count() == 1
+    page = visit.goto(f"/en/{POLICY}/archive/")
+    assert page.locator("h1").count() == 1
+    assert page.locator(".pg-archive-table tbody tr").count() == 3
+    page = visit.goto(f"/zh-CN/{POLICY}/upcoming/")
+    assert page.locator(".pg-banner--upcoming").is_visible()
+    assert page.locator('meta[name="robots"]').get_attribute("content") == "noindex"
