@@ -85,14 +85,17 @@ def diff_command(src_dir: str, policy: str, old_ref: str, new_ref: str, lang: st
     new = resolve(src_dir, policy, new_ref)
     lang = lang or new.manifest.source_lang
     d, cls = compare(old, new, lang)
+    from .summary import changes_section, text_changes
+    summary_changes = text_changes(old.texts.get(lang), new.texts.get(lang), lang)
     if fmt == "json":
-        return json.dumps(diff_json(policy, lang, old, new, d, cls), ensure_ascii=False, indent=2) + "\n"
+        data = {**diff_json(policy, lang, old, new, d, cls), "summary_changes": summary_changes}
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "md":
-        return diff_markdown(policy, lang, old.ref, new.ref, d, cls)
+        return diff_markdown(policy, lang, old.ref, new.ref, d, cls) + "\n" + changes_section(summary_changes, lang, "md")
     if fmt == "html":
         from .comparepage import standalone_html
         return standalone_html(policy, lang, old, new, d, cls)
-    return diff_text(policy, lang, old.ref, new.ref, d, cls)
+    return diff_text(policy, lang, old.ref, new.ref, d, cls) + "\n" + changes_section(summary_changes, lang, "text")
 
 
 def compute_release_change(src_dir: str, policy: str, effective: date) -> tuple[str, str]:

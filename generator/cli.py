@@ -216,5 +216,30 @@ def diff(old, new, policy, lang, fmt, src):
     click.echo(diff_command(src, policy, old, new, lang, fmt), nl=False)
 
 
+@main.command()
+@click.option("--policy", required=True)
+@click.option("--version", "ref", default="current", show_default=True,
+              help="A date YYYY-MM-DD, current, latest, draft or a git revision.")
+@click.option("--lang", help="Language (default: the source language).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text", show_default=True)
+@src_option
+def summary(policy, ref, lang, fmt, src):
+    """Data-practices summary of one version, built from the clauses' front matter."""
+    from .changes import resolve
+    from .summary import build_summary, summary_markdown, summary_text
+
+    got = resolve(src, policy, ref)
+    lang = lang or got.manifest.source_lang
+    if got.texts.get(lang) is None:
+        raise PolicyError(f"version {got.ref} of {policy!r} has no {lang!r} text",
+                          hint="languages: " + ", ".join(got.texts))
+    result = build_summary(got.texts[lang], extra={
+        "ref": got.ref, "effective": got.effective.isoformat() if got.effective else None})
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(summary_markdown(result) if fmt == "md" else summary_text(result), nl=False)
+
+
 if __name__ == "__main__":
     main()

@@ -16,6 +16,7 @@ from .comparepage import compare_body
 from .diff import diff_policy
 from .model import Manifest, PolicyText, Version
 from .render import RenderCache
+from .summary import changes_view, summary_view
 from .versions import current_version, upcoming_versions
 
 
@@ -205,7 +206,8 @@ class SiteBuilder:
         html = ENV.get_template("compare.html").render(
             lang=lang, t=lambda k, **kw: i18n.t(lang, k, **kw), heading=heading, title=m.title(lang),
             versions=[], languages=langs, archive_href=rel(url, policy_url(lang, m.id, "archive")),
-            picker=picker, old_key=old.key, new_key=new.key, **body)
+            picker=picker, old_key=old.key, new_key=new.key,
+            summary_changes=changes_view(old.texts.get(lang), text, lang), **body)
         return Page(src=url + "index.md", url=url, title=heading, lang=lang, html=html,
                     meta=self._meta(lang, heading, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
                                     noindex=True, search=False))
@@ -256,6 +258,7 @@ class SiteBuilder:
             "notice": self._notice(p, lang, url, cur, upcoming) if kind == "current" else None,
             "stale": v.release.stale.get(lang) if v.release.stale else None,
             "source_lang_name": i18n.language_name(m.source_lang), "draft": False,
+            "summary": summary_view(text),
         }
         html = ENV.get_template("version.html").render(**ctx)
         noindex = superseded or is_upcoming
@@ -274,7 +277,8 @@ class SiteBuilder:
                "clauses": self._clauses(text), "versions": self._selector(p, lang, versions, None, url, ""),
                "languages": langs, "archive_href": rel(url, policy_url(lang, m.id, "archive")),
                "superseded": False, "is_upcoming": False, "current_href": rel(url, policy_url(lang, m.id)),
-               "notice": None, "stale": None, "source_lang_name": "", "draft": True}
+               "notice": None, "stale": None, "source_lang_name": "", "draft": True,
+               "summary": summary_view(text)}
         html = ENV.get_template("version.html").render(**ctx)
         return Page(src=url + "index.md", url=url, title=f"{m.title(lang)} (draft)", lang=lang, html=html,
                     meta=self._meta(lang, m.title(lang), [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],

@@ -1,0 +1,476 @@
+"""The data-practices summary: a compact "privacy label" built from clause front matter.
+
+Pure: a PolicyText in, a Summary out. Every value records the clause it comes from, so
+the table on a version page links each cell to the clause that says it, and the
+mobile-app JSON can do the same. Values are taken from the clauses of the language
+asked for (a translation's own front matter), never from the source language.
+
+``summary_diff`` compares two summaries policy-wide: a category that moves from one
+clause to another is no change; a new sensitive category, a new transfer destination
+or a longer retention period is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .facts import fact_items, is_sensitive
+from .i18n import SENSITIVE
+from .model import PolicyText
+
+ROWS = ("data_categories", "purposes", "legal_bases", "controllers", "processors", "recipients", "transfers",
+        "retention", "rights", "contacts")
+
+LABELS = {
+    "en": {
+        "caption": "Data practices at a glance",
+        "note": "Generated from the policy's clauses; each entry links to the clause that says it. "
+                "The full text below prevails.",
+        "data_categories": "Personal data",
+        "purposes": "Purposes",
+        "legal_bases": "Legal bases",
+        "controllers": "Shared with other controllers",
+        "processors": "Processors acting for us",
+        "recipients": "Other recipients",
+        "transfers": "Transfers abroad",
+        "retention": "Retention",
+        "rights": "Your rights and how to exercise them",
+        "contacts": "Contacts",
+        "changes": "Summary changes",
+        "no_changes": "No change to the data-practices summary.",
+        # summary_diff phrases: {v} the value, {old} / {new} the two sides of a change
+        "p_data_categories": "{v}",
+        "p_purposes": "purpose: {v}",
+        "p_legal_bases": "legal basis: {v}",
+        "p_controllers": "shared with {v} (controller)",
+        "p_processors": "processor: {v}",
+        "p_recipients": "recipient: {v}",
+        "p_transfers": "transfer to {v}",
+        "p_retention": "retention {v}",
+        "p_rights": "right: {v}",
+        "p_contacts": "contact: {v}",
+        "now_sensitive": "{v}: now sensitive",
+        "not_sensitive": "{v}: no longer marked sensitive",
+        "role_changed": "recipient {v}: {old} -> {new}",
+        "how_changed": "how to exercise {v}: {old} -> {new}",
+        "role_controller": "controller",
+        "role_processor": "processor",
+        "role_unknown": "role not stated",
+        "changed": "{what}: {old} -> {new}",
+        "retention_changed": "retention {old} -> {new}",
+        "retention_of_changed": "retention of {subject} {old} -> {new}",
+        "none": "none",
+    },
+    "zh-CN": {
+        "caption": "数据处理概览",
+        "note": "本概览根据政策条款自动生成，每一项均链接至对应条款；以下方政策全文为准。",
+        "data_categories": "个人信息类别",
+        "purposes": "处理目的",
+        "legal_bases": "法律依据",
+        "controllers": "向其他个人信息处理者提供",
+        "processors": "委托处理（受托方）",
+        "recipients": "其他接收方",
+        "transfers": "向境外提供（国家/地区）",
+        "retention": "保存期限",
+        "rights": "您的权利及行使方式",
+        "contacts": "联系方式",
+        "changes": "概览变更",
+        "no_changes": "数据处理概览无变更。",
+        "p_data_categories": "{v}",
+        "p_purposes": "处理目的：{v}",
+        "p_legal_bases": "法律依据：{v}",
+        "p_controllers": "提供给{v}（个人信息处理者）",
+        "p_processors": "受托方：{v}",
+        "p_recipients": "接收方：{v}",
+        "p_transfers": "向{v}传输",
+        "p_retention": "保存期限 {v}",
+        "p_rights": "权利：{v}",
+        "p_contacts": "联系方式：{v}",
+        "now_sensitive": "{v}：变为敏感个人信息",
+        "not_sensitive": "{v}：不再标记为敏感个人信息",
+        "role_changed": "接收方 {v}：{old} -> {new}",
+        "how_changed": "{v}的行使方式：{old} -> {new}",
+        "role_controller": "个人信息处理者",
+        "role_processor": "受托方",
+        "role_unknown": "未说明角色",
+        "changed": "{what}：{old} -> {new}",
+        "retention_changed": "保存期限 {old} -> {new}",
+        "retention_of_changed": "{subject}保存期限 {old} -> {new}",
+        "none": "无",
+    },
+}
+
+# Which attribute of a fact item is the value shown, and which one adds detail. The
+# first key present wins; without one, the item's label as the classifier sees it.
+VALUE_KEYS = {
+    "data_categories": ("name", "category"),
+    "purposes": ("purpose", "name"),
+    "legal_bases": ("basis", "name"),
+    "recipients": ("name", "recipient", "type"),
+    "transfers": ("country", "region", "name"),
+    "retention": ("period", "duration", "value"),
+    "rights": ("right", "name"),
+}
+DETAIL_KEYS = {
+    "data_categories": ("purpose", "source"),
+    "purposes": ("basis",),
+    "legal_bases": ("purpose", "for"),
+    "recipients": ("purpose", "for"),
+    "transfers": ("mechanism", "safeguard", "safeguards", "basis", "recipient"),
+    "retention": ("data", "category", "name", "for", "purpose"),
+    "rights": ("how", "method", "exercise", "via", "channel", "contact"),
+}
+CONTACT_CHANNELS = ("email", "phone", "url", "address", "value")
+CONTACT_NAMES = ("name", "role", "type", "purpose")
+CONTROLLER_ROLES = ("controller", "控制者", "个人信息处理者", "处理者")
+PROCESSOR_ROLES = ("processor", "service provider", "受托", "委托", "entrusted")
+
+
+def labels(lang: str) -> dict:
+    return {**LABELS["en"], **(LABELS.get(lang) or LABELS.get(lang.split("-")[0]) or {})}
+
+
+def label(lang: str, key: str, **kw) -> str:
+    text = labels(lang)[key]
+    return text.format(**kw) if kw else text
+
+
+@dataclass(frozen=True)
+class Item:
+    """One value in one row, with the clauses that state it (first = where it is linked)."""
+
+    row: str
+    value: str
+    clauses: tuple
+    detail: str = ""
+    sensitive: bool = False
+    key: str = ""  # identity across versions (case-folded)
+    subject: str = ""  # retention: what the period applies to
+
+    @property
+    def clause(self) -> str:
+        return self.clauses[0]
+
+    def text(self, lang: str) -> str:
+        """The value as one line of plain text (the table adds markup around the parts)."""
+        if self.row == "retention" and self.subject:
+            return f"{self.subject}{'：' if _zh(lang) else ': '}{self.value}"
+        return self.value
+
+    def as_dict(self, lang: str) -> dict:
+        out = {"value": self.value, "text": self.text(lang), "clause": self.clause, "clauses": list(self.clauses)}
+        if self.row == "data_categories":
+            out["sensitive"] = self.sensitive
+        if self.row in ("controllers", "processors", "recipients"):
+            out["role"] = {"controllers": "controller", "processors": "processor"}.get(self.row)
+        if self.row == "retention":
+            out["applies_to"] = self.subject or None
+        if self.row == "rights":
+            out["how"] = self.detail or None
+        elif self.detail and self.row != "retention":
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Summary:
+    policy: str
+    lang: str
+    title: str
+    rows: tuple  # Row, one per key in ROWS, possibly empty
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def row(self, key: str) -> Row:
+        return next(r for r in self.rows if r.key == key)
+
+    @property
+    def filled(self) -> list:
+        """The rows that have something to show."""
+        return [r for r in self.rows if r.items]
+
+    @property
+    def empty(self) -> bool:
+        return not self.filled
+
+    @property
+    def sensitive(self) -> list:
+        return [i for i in self.row("data_categories").items if i.sensitive]
+
+    def as_dict(self) -> dict:
+        """JSON for a mobile "privacy label" screen: a stable list of rows, empty ones included."""
+        return {
+            "policy": self.policy, "lang": self.lang, "title": self.title, **self.extra,
+            "sensitive_data": bool(self.sensitive),
+            "rows": [{"key": r.key, "label": r.label, "items": [i.as_dict(self.lang) for i in r.items]}
+                     for r in self.rows],
+        }
+
+
+def _zh(lang: str) -> bool:
+    return lang.split("-")[0] == "zh"
+
+
+def _pick(attrs: dict, keys, default: str = "") -> str:
+    for k in keys:
+        v = attrs.get(k)
+        if v not in (None, "", [], {}):
+            if isinstance(v, list):
+                return ", ".join(str(x) for x in v)
+            return str(v).strip()
+    return default
+
+
+def recipient_row(attrs: dict) -> str:
+    role = str(attrs.get("role", "")).strip().lower()
+    if any(w in role for w in PROCESSOR_ROLES):
+        return "processors"
+    if any(w in role for w in CONTROLLER_ROLES):
+        return "controllers"
+    return "recipients"
+
+
+def _items_of(clause) -> list[Item]:
+    out = []
+    for fact, value in clause.facts.items():
+        if fact == "contacts":
+            for lbl, attrs in fact_items(value).items():
+                channels = [str(attrs[k]).strip() for k in CONTACT_CHANNELS if attrs.get(k) not in (None, "")]
+                shown = ", ".join(channels) or lbl
+                name = _pick(attrs, CONTACT_NAMES)
+                out.append(Item("contacts", shown, (clause.id,), detail=name if name != shown else "",
+                                key=shown.casefold()))
+            continue
+        if fact not in VALUE_KEYS:
+            continue
+        for lbl, attrs in fact_items(value).items():
+            shown = _pick(attrs, VALUE_KEYS[fact], lbl)
+            detail = _pick(attrs, DETAIL_KEYS[fact])
+            if fact == "retention":
+                subject = detail if detail != shown else ""
+                out.append(Item("retention", shown, (clause.id,), subject=subject,
+                                key=subject.casefold() if subject else f"@{clause.id}"))
+            elif fact == "recipients":
+                out.append(Item(recipient_row(attrs), shown, (clause.id,), detail=detail, key=shown.casefold()))
+            elif fact == "data_categories":
+                out.append(Item(fact, shown, (clause.id,), detail=detail, key=shown.casefold(),
+                                sensitive=is_sensitive(lbl, attrs) or is_sensitive(shown, attrs)))
+            else:
+                out.append(Item(fact, shown, (clause.id,), detail=detail, key=shown.casefold()))
+    return out
+
+
+def _merge(a: Item, b: Item) -> Item:
+    """The same value stated in two clauses: one entry, linked to the first."""
+    clauses = a.clauses + tuple(c for c in b.clauses if c not in a.clauses)
+    detail = a.detail or b.detail
+    if b.detail and a.detail and b.detail.casefold() not in a.detail.casefold():
+        detail = f"{a.detail}; {b.detail}"
+    return Item(a.row, a.value, clauses, detail=detail, sensitive=a.sensitive or b.sensitive, key=a.key,
+                subject=a.subject)
+
+
+def build_summary(text: PolicyText, extra: dict | None = None) -> Summary:
+    """The summary of one policy text in its own language."""
+    lang = text.lang
+    by_row: dict[str, dict[str, Item]] = {k: {} for k in ROWS}
+    for clause in text.clauses:
+        for item in _items_of(clause):
+            ident = item.key if item.row != "retention" else f"{item.key}|{item.value.casefold()}"
+            got = by_row[item.row].get(ident)
+            by_row[item.row][ident] = _merge(got, item) if got else item
+    rows = tuple(Row(k, label(lang, k), tuple(by_row[k].values())) for k in ROWS)
+    return Summary(policy=text.manifest.id, lang=lang, title=text.manifest.title(lang), rows=rows,
+                   extra=dict(extra or {}))
+
+
+# --- the diff -----------------------------------------------------------------------------
+
+RECIPIENT_ROWS = ("controllers", "processors", "recipients")
+
+
+def _group(row: str) -> str:
+    return "recipients*" if row in RECIPIENT_ROWS else row
+
+
+def _index(summary: Summary | None) -> dict:
+    out: dict = {}
+    if summary is None:
+        return out
+    for r in summary.rows:
+        for i in r.items:
+            out.setdefault((_group(r.key), i.key), []).append(i)
+    return out
+
+
+def _sens(lang: str) -> str:
+    s = SENSITIVE.get(lang) or SENSITIVE["en"]
+    return f"（{s}）" if _zh(lang) else f" ({s})"
+
+
+def _phrase(lang: str, item: Item) -> str:
+    v = item.text(lang) + (_sens(lang) if item.sensitive else "")
+    return label(lang, "p_" + item.row, v=v)
+
+
+def _role(lang: str, row: str) -> str:
+    return label(lang, {"controllers": "role_controller", "processors": "role_processor"}.get(row, "role_unknown"))
+
+
+def summary_diff(old: Summary | None, new: Summary | None, lang: str | None = None) -> list[dict]:
+    """What changed in the summary, as rows ready to print: ``text`` is e.g.
+    "+ precise location (sensitive)", "+ transfer to Singapore", "retention 1 year -> 3 years".
+
+    Each row: change (added | removed | changed), row, value, clause, sensitive, old, new, text.
+    """
+    lang = lang or (new.lang if new is not None else old.lang if old is not None else "en")
+    a, b = _index(old), _index(new)
+    out: list[dict] = []
+
+    def emit(change, item, text, old_v=None, new_v=None):
+        out.append({"change": change, "row": item.row, "value": item.value, "clause": item.clause,
+                    "sensitive": item.sensitive, "old": old_v, "new": new_v, "text": text})
+
+    keys = list(b) + [k for k in a if k not in b]
+    order = {g: n for n, g in enumerate([_group(r) for r in ROWS])}
+    keys.sort(key=lambda k: order[k[0]])  # stable: new summary's order within a row
+    for key in keys:
+        olds, news = a.get(key, []), b.get(key, [])
+        if key[0] == "retention":
+            _retention_changes(lang, olds, news, emit)
+            continue
+        if not olds:
+            for i in news:
+                emit("added", i, "+ " + _phrase(lang, i))
+            continue
+        if not news:
+            for i in olds:
+                emit("removed", i, "- " + _phrase(lang, i))
+            continue
+        o, n = olds[0], news[0]
+        if o.row != n.row:
+            emit("changed", n, label(lang, "role_changed", v=n.value, old=_role(lang, o.row), new=_role(lang, n.row)),
+                 _role("en", o.row), _role("en", n.row))
+        if n.row == "data_categories" and o.sensitive != n.sensitive:
+            emit("changed", n, label(lang, "now_sensitive" if n.sensitive else "not_sensitive", v=n.value),
+                 o.sensitive, n.sensitive)
+        if (o.detail or "").casefold() != (n.detail or "").casefold() and n.row != "data_categories":
+            was, now = o.detail or label(lang, "none"), n.detail or label(lang, "none")
+            if n.row == "rights":
+                text = label(lang, "how_changed", v=n.value, old=was, new=now)
+            else:
+                text = label(lang, "changed", what=label(lang, "p_" + n.row, v=n.value), old=was, new=now)
+            emit("changed", n, text, o.detail or None, n.detail or None)
+    return out
+
+
+def _retention_changes(lang, olds, news, emit):
+    """Retention is keyed by what it applies to (or by clause); the period is what changes."""
+    o_periods = {i.value.casefold(): i for i in olds}
+    n_periods = {i.value.casefold(): i for i in news}
+    gone = [i for k, i in o_periods.items() if k not in n_periods]
+    came = [i for k, i in n_periods.items() if k not in o_periods]
+    while gone and came:
+        o, n = gone.pop(0), came.pop(0)
+        key = "retention_of_changed" if n.subject else "retention_changed"
+        emit("changed", n, label(lang, key, subject=n.subject, old=o.value, new=n.value), o.value, n.value)
+    for i in came:
+        emit("added", i, "+ " + _phrase(lang, i), None, i.value)
+    for i in gone:
+        emit("removed", i, "- " + _phrase(lang, i), i.value, None)
+
+
+# --- plain-text renderings for the CLI ------------------------------------------------------
+
+def summary_text(summary: Summary) -> str:
+    lang = summary.lang
+    lines = [f"{summary.title} ({summary.policy}, {lang})" + (f" {summary.extra['ref']}" if summary.extra.get("ref") else "")]
+    if summary.empty:
+        lines.append("  (no structured facts in the clauses' front matter)")
+    width = max((len(r.label) for r in summary.filled), default=0)
+    for r in summary.filled:
+        for n, i in enumerate(r.items):
+            head = r.label if n == 0 else ""
+            extra = []
+            if i.sensitive:
+                extra.append(SENSITIVE.get(lang) or SENSITIVE["en"])
+            if i.detail:
+                extra.append(i.detail)
+            more = f" ({'; '.join(extra)})" if extra else ""
+            lines.append(f"{head:<{width}}  {i.text(lang)}{more}  [{i.clause}]")
+    return "\n".join(lines) + "\n"
+
+
+def _md(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def summary_markdown(summary: Summary) -> str:
+    lang = summary.lang
+    lines = [f"## {_md(label(lang, 'caption'))}: {_md(summary.title)} ({lang})", ""]
+    if summary.empty:
+        return "\n".join(lines + ["_(no structured facts in the clauses' front matter)_"]) + "\n"
+    lines += ["| | |", "|---|---|"]
+    for r in summary.filled:
+        cells = []
+        for i in r.items:
+            extra = []
+            if i.sensitive:
+                extra.append(f"**{SENSITIVE.get(lang) or SENSITIVE['en']}**")
+            if i.detail:
+                extra.append(_md(i.detail))
+            cells.append(f"{_md(i.text(lang))}" + (f" ({'; '.join(extra)})" if extra else "") + f" [`{i.clause}`]")
+        lines.append(f"| {_md(r.label)} | {'<br>'.join(cells)} |")
+    return "\n".join(lines) + "\n"
+
+
+def summary_view(text: PolicyText | None) -> dict | None:
+    """Template context for ``_summary.html``; None when the clauses state no facts."""
+    if text is None:
+        return None
+    summary = build_summary(text)
+    if summary.empty:
+        return None
+    lang = summary.lang
+    zh = _zh(lang)
+    rows = []
+    for r in summary.filled:
+        items = [{"text": i.text(lang), "clause": i.clause, "sensitive": i.sensitive,
+                  "detail": (f"（{i.detail}）" if zh else f"({i.detail})") if i.detail else ""} for i in r.items]
+        rows.append({"key": r.key, "label": r.label, "entries": items})
+    return {"caption": label(lang, "caption"), "note": label(lang, "note"),
+            "sensitive_label": SENSITIVE.get(lang) or SENSITIVE["en"], "rows": rows}
+
+
+def changes_view(old: PolicyText | None, new: PolicyText | None, lang: str) -> dict | None:
+    """Template context for the summary diff on a compare page; None when neither side states facts."""
+    a = build_summary(old) if old is not None else None
+    b = build_summary(new) if new is not None else None
+    if (a is None or a.empty) and (b is None or b.empty):
+        return None
+    return {"heading": label(lang, "changes"), "empty": label(lang, "no_changes"),
+            "rows": summary_diff(a, b, lang)}
+
+
+def text_changes(old: PolicyText | None, new: PolicyText | None, lang: str) -> list[dict]:
+    """summary_diff of two policy texts (either may be missing in that language)."""
+    return summary_diff(build_summary(old) if old is not None else None,
+                        build_summary(new) if new is not None else None, lang)
+
+
+def changes_section(changes: list[dict], lang: str, fmt: str) -> str:
+    """The "Summary changes" section that ``policygen diff`` appends (text or md)."""
+    head = label(lang, "changes")
+    if fmt == "md":
+        lines = [f"### {head}", ""]
+        lines += [f"- {_md(c['text'])} (`{c['clause']}`)" for c in changes] or [label(lang, "no_changes")]
+    else:
+        lines = [f"{head}:"]
+        lines += [f"  {c['text']}  [{c['clause']}]" for c in changes] or [f"  {label(lang, 'no_changes')}"]
+    return "\n".join(lines) + "\n"
