@@ -216,8 +216,10 @@ def visit(browser, base_url):
 
 
 def _shot(page, name: str) -> None:
+    """The whole page, and what a reader sees first (name-top.png)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=True)
+    page.screenshot(path=str(SHOTS / name.replace(".png", "-top.png")))
 
 
 def _css(locator, prop: str) -> str:
@@ -241,6 +243,9 @@ def test_current_page_shows_version_in_force(visit):
     alternates = {el.get_attribute("hreflang"): el.get_attribute("href")
                   for el in page.locator('link[rel="alternate"][hreflang]').all()}
     assert {"en", "zh-CN"} <= set(alternates), alternates
+    # The language switcher is one line of links, not a stacked list.
+    tops = {round(b["y"]) for b in (li.bounding_box() for li in page.locator(".pg-languages > li").all())}
+    assert len(tops) == 1, f"language links are not laid out inline: {tops}"
     # The alternate points at the zh-CN current page.
     assert urlsplit(page.evaluate("(h) => new URL(h, location.href).href", alternates["zh-CN"])).path \
         == f"/zh-CN/{POLICY}/"
@@ -264,7 +269,9 @@ def test_language_switch_keeps_version_and_clause(visit):
     assert visit.path() == f"/zh-CN/{POLICY}/2023-01-01/#contact-us"
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator(".pg-effective time").get_attribute("datetime") == "2023-01-01"
-    assert page.locator("section.pg-clause#contact-us").count() == 1
+    # The reader lands on the same clause, not at the top of the page.
+    box = page.locator("section.pg-clause#contact-us").bounding_box()
+    assert box is not None and 0 <= box["y"] < VIEWPORT["height"], box
 
 
 def test_version_selector_opens_older_version(visit):
@@ -286,6 +293,7 @@ def test_superseded_page_banner_and_noindex(visit):
     banner = page.locator(".pg-banner--superseded")
     assert banner.is_visible()
     assert page.locator('meta[name="robots"]').get_attribute("content") == "noindex"
+    _shot(page, "superseded-en.png")
     banner.locator("a").click()
     page.wait_for_load_state("load")
     assert visit.path() == f"/en/{POLICY}/"
@@ -299,6 +307,7 @@ def test_major_change_notice_above_the_fold(visit):
     box = notice.bounding_box()
     assert box is not None and box["y"] < VIEWPORT["height"], box
     assert "2027" in notice.inner_text()
+    assert re.search(r"\.\s+See what changes", notice.inner_text()), notice.inner_text()
     link = notice.locator(f'a[href*="compare/2024-06-01...{UPCOMING}"]')
     assert link.count() == 1
     link.click()
@@ -350,6 +359,7 @@ def test_print_hides_site_chrome(visit):
         assert _css(page.locator(sel).first, "display") == "none", sel
     assert page.locator(".pg-notice").is_visible()
     assert page.locator("section.pg-clause").first.is_visible()
+    _shot(page, "print-en.png")
 
 
 def test_archive_and_home_pages_load_cleanly(visit):
