@@ -45,7 +45,23 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
         else:
             push("delete", "".join(a[i1:i2]))
             push("insert", "".join(b[j1:j2]))
-    return _absorb_whitespace(out)
+    return _slide(_absorb_whitespace(out))
+
+
+def _slide(segs):
+    """Move an edit right past punctuation and spaces it shares with the text after it,
+    so an added sentence carries its own full stop ('activities.' + '+ New sentence.')
+    instead of taking the previous sentence's ('activities' + '+. New sentence' + '.')."""
+    segs = list(segs)
+    for i in range(1, len(segs) - 1):
+        op, text = segs[i]
+        if op == "equal" or segs[i - 1][0] != "equal" or segs[i + 1][0] != "equal":
+            continue
+        before, after = segs[i - 1][1], segs[i + 1][1]
+        while text and after and text[0] == after[0] and not text[0].isalnum():
+            before, text, after = before + text[0], text[1:] + after[0], after[1:]
+        segs[i - 1], segs[i], segs[i + 1] = ("equal", before), (op, text), ("equal", after)
+    return [(op, t) for op, t in segs if t]
 
 
 def _absorb_whitespace(segs):
