@@ -28,6 +28,7 @@ class PolicygenConfig(Config):
     date = c.Optional(c.Type(str))  # build as of this date (default: today / SOURCE_DATE_EPOCH)
     draft = c.Type(bool, default=False)  # also publish the work tree as /<lang>/<policy>/draft/
     cache_dir = c.Optional(c.Type(str))  # content-addressed render cache
+    site_names = c.Type(dict, default={})  # the site's name per language, e.g. {zh-CN: 隐私政策}
 
 
 def theme_dir() -> str:
@@ -80,6 +81,15 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
 
     def on_nav(self, nav, config, files):
         return nav
+
+    def on_page_context(self, context, page, config, nav):
+        # One build serves every language: the header shows the site name in the page's language.
+        if not hasattr(self, "_site_name"):
+            self._site_name = config.site_name
+        lang = (page.meta or {}).get("html_lang")
+        config.site_name = self.config.site_names.get(lang, self._site_name)
+        context["config"] = config
+        return context
 
     def on_page_markdown(self, markdown, page, config, files):
         return "" if page.file.src_uri in self.pages else markdown
