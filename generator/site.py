@@ -145,8 +145,9 @@ class SiteBuilder:
                            "title": p.manifest.title(lg)} for lg in p.manifest.languages],
             })
         html = ENV.get_template("home.html").render(entries=entries, t=lambda k, **kw: i18n.t(lang, k, **kw))
-        return Page(src="index.md", url="", title=i18n.t(lang, "home_title"), lang=lang, html=html,
-                    meta=self._meta(lang, i18n.t(lang, "home_title"), []))
+        meta = self._meta(lang, i18n.t(lang, "home_title"), [])
+        del meta["title"]  # the home page's <title> is the site name alone
+        return Page(src="index.md", url="", title=i18n.t(lang, "home_title"), lang=lang, html=html, meta=meta)
 
     def policy_pages(self, p: PolicySite, lang: str) -> list[Page]:
         m = p.manifest
