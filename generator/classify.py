@@ -118,7 +118,16 @@ TRIGGERS = re.compile(
     r"profil\w*|children|child|minors?|biometric|location|third[- ]part\w*|advertis\w*|consent|cross[- ]border|"
     r"abroad|sensitive)\b|共享|转让|公开披露|出境|跨境|保存|留存|出售|自动化|画像|儿童|未成年|生物识别|位置|第三方|广告|同意|敏感",
     re.I)
-RIGHTS_WORDS = re.compile(r"\b(right|rights|request|delete|access|object|withdraw|complain\w*)\b|权利|删除|查阅|撤回|投诉", re.I)
+# Wording whose deletion can take something away from the reader: rights, consent and safeguards.
+PROTECTION_WORDS = re.compile(r"\b(right|rights|request|delete|access|object|withdraw|complain\w*|consent|"
+                              r"secur\w*|encrypt\w*|protect\w*|safeguard\w*)\b|权利|删除|查阅|撤回|投诉|同意|安全|加密|保护",
+                              re.I)
+# A negation or exception added or deleted can flip the meaning of an otherwise unchanged sentence.
+NEGATIONS = re.compile(r"\b(not|never|no|cannot|can't|won't|don't|doesn't|without|unless|except)\b|不|未|无|非|除", re.I)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Markdown links, autolinks and bare URLs: a link's text stays part of the wording unless it is itself a URL.
+LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)\s]*)[^)]*\)|<(https?://[^>\s]+)>|(https?://[^\s)<>\]]+)")
+URLISH = re.compile(r"(?:https?://|www\.)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?")
 EMAIL_OR_URL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|https?://\S+")
 PLACEHOLDER_BEFORE = re.compile(r"(e-?mail|emial|phone|address|website)\s*[(（]\s*$", re.I)
 
@@ -241,11 +250,20 @@ def text_reason(cd: ClauseDiff, context_text: str = "") -> Reason:
                           f"新增条款涉及“{m.group(0)}”")
         return Reason(cd.id, "minor", "text-new-clause", "new clause with no structured facts", "新增条款")
     if cd.status == "removed":
-        m = RIGHTS_WORDS.search(cd.old_body) or TRIGGERS.search(cd.old_body)
+        m = PROTECTION_WORDS.search(cd.old_body) or TRIGGERS.search(cd.old_body)
         if m:
             return Reason(cd.id, "notice", "text-clause-removed", f"clause removed; it mentioned {m.group(0)!r}",
                           f"删除的条款涉及“{m.group(0)}”")
         return Reason(cd.id, "minor", "text-clause-removed", "clause removed", "删除条款")
+    links = _changed_links(cd.old_body, cd.new_body)
+    if links is not None:
+        moved = [(a, b) for a, b in links if _host(a) != _host(b)]
+        if moved:
+            return Reason(cd.id, "minor", "link-changed", "a link now points to another site: "
+                          + ", ".join(f"{a} -> {b}" for a, b in moved), "链接改指向其他网站")
+        changed = ", ".join(f"{a} -> {b}" for a, b in links if a != b)
+        return Reason(cd.id, "editorial", "link-target",
+                      f"link target changed only: {changed}" if changed else "link markup changed only", "仅更正链接地址")
     if cd.formatting_only:
         return Reason(cd.id, "editorial", "formatting", "formatting or whitespace only", "仅格式或空白调整")
     inserted = "".join(t for op, t in segs if op == "insert")
@@ -257,8 +275,6 @@ def text_reason(cd: ClauseDiff, context_text: str = "") -> Reason:
         return Reason(cd.id, "editorial", "punctuation", "punctuation only", "仅标点调整")
     if normalise_formatting(cd.old_body).lower() == normalise_formatting(cd.new_body).lower():
         return Reason(cd.id, "editorial", "capitalisation", "capitalisation or formatting only", "仅大小写或格式调整")
-    if _strip_links(cd.old_body) == _strip_links(cd.new_body):
-        return Reason(cd.id, "editorial", "link-target", "link target changed only", "仅更正链接地址")
     period = _changed_period(segs)
     if period:
         return Reason(cd.id, "notice", "text-period-changed",
@@ -274,11 +290,23 @@ def text_reason(cd: ClauseDiff, context_text: str = "") -> Reason:
     if _is_typo_fix(segs) or _words_differ_by_typos(cd.old_body, cd.new_body):
         return Reason(cd.id, "editorial", "spelling", "spelling, punctuation or capitalisation corrected",
                       "更正错别字、标点或大小写")
-    m = TRIGGERS.search(inserted) or RIGHTS_WORDS.search(deleted)
+    old_emails = {e.lower() for e in EMAIL.findall(cd.old_body)}
+    new_emails = [e for e in EMAIL.findall(cd.new_body) if e.lower() not in old_emails]
+    if new_emails:
+        return Reason(cd.id, "notice", "text-contact-detail",
+                      f"new contact detail in the text: {', '.join(new_emails)}; "
+                      "escalated until an editor records the contacts", f"文本中出现新的联系方式：{'、'.join(new_emails)}")
+    m = TRIGGERS.search(inserted) or PROTECTION_WORDS.search(deleted)
     if m:
         return Reason(cd.id, "notice", "text-ambiguous",
                       f"wording change mentions {m.group(0)!r} with no matching structured fact; "
                       "escalated until an editor records the facts", f"措辞变更涉及“{m.group(0)}”，已从严判定")
+    n = NEGATIONS.search(deleted) or NEGATIONS.search(inserted)
+    if n:
+        how = "deleted" if NEGATIONS.search(deleted) else "added"
+        return Reason(cd.id, "notice", "text-negation",
+                      f"negation or exception {how} ({n.group(0)!r}): the meaning may have flipped; "
+                      "escalated until an editor records the facts", f"否定或例外措辞变更（“{n.group(0)}”），已从严判定")
     return Reason(cd.id, "minor", "text-clarification", "wording changed; no structured fact changed",
                   "措辞调整，结构化事实未变")
 
@@ -310,17 +338,47 @@ def _numbers_are_labels(segs) -> bool:
     return True
 
 
-def _strip_links(md: str) -> str:
-    return re.sub(r"\]\([^)]*\)", "]()", re.sub(r"<https?://[^>]+>", "<>", md))
+def _links(md: str) -> tuple[str, list[str]]:
+    """The text with every link target replaced by a marker, and the targets in order."""
+    urls: list[str] = []
+
+    def sub(m):
+        if m.group(2) is not None:  # [text](target)
+            urls.append(m.group(2))
+            return "\x00" if URLISH.fullmatch(m.group(1).strip()) else f"[{m.group(1)}]\x00"
+        url = m.group(3) or m.group(4)
+        tail = url[len(url.rstrip(".,;:")):]
+        urls.append(url[:len(url) - len(tail)])
+        return "\x00" + tail
+
+    return LINK_RE.sub(sub, md), urls
+
+
+def _changed_links(old: str, new: str) -> list | None:
+    """(old, new) targets when the bodies differ in link targets or link markup only; else None."""
+    (a, ua), (b, ub) = _links(old), _links(new)
+    if a != b or len(ua) != len(ub) or not ua:
+        return None
+    return list(zip(ua, ub))
+
+
+def _host(url: str) -> str:
+    return re.sub(r"^(https?://)?(www\.)?", "", url.lower()).split("/")[0]
 
 
 def _placeholder_fill(segs, context_text: str) -> bool:
-    """Every insertion is a contact detail placed right after an empty 'email (' placeholder."""
+    """Every insertion is a contact detail placed right after an empty 'email (' placeholder
+    (a misspelling fixed in the same edit, 'emial' -> 'email', is allowed)."""
     seen = False
     prev = ""
-    for op, text in segs:
+    for i, (op, text) in enumerate(segs):
         if op == "delete" and text.strip():
+            if i + 1 < len(segs) and segs[i + 1][0] == "insert" and _typo_pair(text, segs[i + 1][1]):
+                continue
             return False
+        if op == "insert" and i > 0 and segs[i - 1][0] == "delete" and _typo_pair(segs[i - 1][1], text):
+            prev = (prev + text)[-60:]
+            continue
         if op == "insert":
             stripped = text.strip().rstrip("),;）")
             core = EMAIL_OR_URL.fullmatch(stripped.strip("( "))
@@ -355,8 +413,6 @@ def _words_differ_by_typos(old: str, new: str, max_typos: int = 3) -> bool:
 
 def _is_typo_fix(segs) -> bool:
     """Each replaced word is a near-identical spelling of the old one."""
-    import difflib
-
     pairs = []
     i = 0
     while i < len(segs):
@@ -370,13 +426,17 @@ def _is_typo_fix(segs) -> bool:
         i += 1
     if not pairs or len(pairs) > 3:
         return False
-    for old, new in pairs:
-        ow, nw = old.split(), new.split()
-        if len(ow) != 1 or len(nw) != 1:
-            return False
-        if difflib.SequenceMatcher(None, ow[0].lower(), nw[0].lower()).ratio() < 0.75 or len(nw[0]) < 4:
-            return False
-    return True
+    return all(_typo_pair(old, new) for old, new in pairs)
+
+
+def _typo_pair(old: str, new: str) -> bool:
+    """One word replaced by a near-identical spelling of itself ('emial' -> 'email')."""
+    import difflib
+
+    ow, nw = old.split(), new.split()
+    if len(ow) != 1 or len(nw) != 1:
+        return False
+    return difflib.SequenceMatcher(None, ow[0].lower(), nw[0].lower()).ratio() >= 0.75 and len(nw[0]) >= 4
 
 
 @dataclass
