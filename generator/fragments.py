@@ -144,7 +144,7 @@ def parse_clause(text: str, path: str, findings: list[Finding]) -> Clause | None
     src = meta.get("source_hash")
     return Clause(id=cid, title=title.strip(), body=body.rstrip() + "\n" if body.strip() else "",
                   facts=facts, source_hash=str(src) if src else None,
-                  path=path, body_line=body_line)
+                  path=path, body_line=body_line, fact_lines={k: _key_line(fm, k) for k in facts})
 
 
 def render_clause_file(clause: Clause) -> str:

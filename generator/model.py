@@ -44,6 +44,7 @@ class Clause:
     source_hash: str | None = None  # translations: hash of the source clause they translate
     path: str = field(default="", compare=False)
     body_line: int = field(default=1, compare=False)  # line of the body's first line in path
+    fact_lines: dict = field(default_factory=dict, compare=False, hash=False)  # fact key -> its line in path
 
     @property
     def content_hash(self) -> str:
