@@ -6,9 +6,11 @@ import io
 import logging
 import os
 import shutil
+import sys
 import tempfile
+import traceback
 
-from .errors import PolicyError
+from .errors import PolicyError, ReportedError
 
 DEFAULT_CONFIG = """
 site_name: Privacy policies
@@ -31,9 +33,10 @@ class _Collect(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
         self.records: list[str] = []
+        self.errors: list[str] = []
 
     def emit(self, record):
-        self.records.append(record.getMessage())
+        (self.errors if record.levelno >= logging.ERROR else self.records).append(record.getMessage())
 
 
 def load_mkdocs_config(config_file: str | None, src: str, site_dir: str, **extra):
@@ -69,17 +72,47 @@ def build_site(src: str, out: str, config_file: str | None = "mkdocs.yml", verbo
         build(cfg)
         _swap(tmp, out)
         tmp = None
+    except PolicyError:
+        raise
     except MkDocsException as exc:
+        # MkDocs logs the real cause (a plugin's error, each config error), then aborts
+        # with a generic message: show the cause.
+        if handler.errors:
+            raise ReportedError("\n".join(_as_error(e) for e in handler.errors)) from None
         raise PolicyError(str(exc).strip() or "the MkDocs build failed") from None
     except SystemExit as exc:  # mkdocs aborts with SystemExit on config errors
-        detail = "\n".join(handler.records) or str(exc)
+        detail = "\n".join(handler.errors + handler.records) or str(exc)
         raise PolicyError(f"the MkDocs build was aborted:\n{detail}") from None
+    except Exception as exc:  # a hook, template or theme failed halfway through the build
+        if verbose:
+            traceback.print_exc(file=sys.stderr)
+        path, line = _origin(exc)
+        raise PolicyError(f"the MkDocs build failed: {type(exc).__name__}: {exc}", path=path, line=line,
+                          hint=f"nothing was written to {os.path.relpath(out)}/; run with -v to see the traceback"
+                          ) from None
     finally:
         log.removeHandler(handler)
         log.setLevel(old_level)
         if tmp and os.path.exists(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
     return {"warnings": handler.records}
+
+
+def _as_error(message: str) -> str:
+    message = message.strip()
+    return message if ": error: " in message.split("\n", 1)[0] or message.startswith("error:") \
+        else f"error: {message}"
+
+
+def _origin(exc: BaseException) -> tuple[str | None, int | None]:
+    """The file and line where an exception was raised (relative to the working directory if inside it)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return None, None
+    frame = frames[-1]
+    path = frame.filename
+    rel = os.path.relpath(path) if os.path.isabs(path) else path
+    return (rel if not rel.startswith("..") else path), frame.lineno
 
 
 def _swap(new: str, out: str) -> None:

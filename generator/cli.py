@@ -49,6 +49,43 @@ def _date(value: str | None, name: str) -> date | None:
         raise PolicyError(f"{name} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
 
 
+def _require_policy(src: str, policy: str) -> None:
+    """A clear error for a policy name that is not in the sources (not 'no release yet')."""
+    if os.path.isfile(os.path.join(src, policy, "policy.yml")):
+        return
+    known = sorted(n for n in os.listdir(src) if os.path.isfile(os.path.join(src, n, "policy.yml"))) \
+        if os.path.isdir(src) else []
+    raise PolicyError(f"there is no policy {policy!r} in {src}/",
+                      hint=("known policies: " + ", ".join(known)) if known
+                      else "import one with 'policygen import FILE --policy NAME --lang en'")
+
+
+def _check_policy(src: str, policy: str, work_tree: bool = True) -> None:
+    """Refuse early, with paths as the user sees them, when the policy's sources (or, with
+    ``work_tree=False``, just its release ledger) have errors."""
+    from .fragments import load_policy
+    from .project import _Prefixed, display_path
+    from .worktree import DirSource
+
+    _require_policy(src, policy)
+    findings = []
+    load_policy(DirSource(src), "", policy, findings)
+    errors = [f for f in findings if f.severity == "error" and (work_tree or f.path.endswith("/releases.yml"))]
+    if errors:
+        fix = _Prefixed(display_path(src))
+        raise PolicyError(f"{len(errors)} error(s) in policy {policy!r}", findings=[fix(f) for f in errors])
+
+
+def _is_version_name(ref: str) -> bool:
+    if ref in ("current", "latest", "draft"):
+        return True
+    try:
+        date.fromisoformat(ref)
+        return True
+    except ValueError:
+        return False
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="policygen")
 def main():
@@ -172,6 +209,7 @@ def release(policy, effective, backfill, level, justification, summary, allow_st
     from .project import build_date
 
     eff = _date(effective, "--effective")
+    _check_policy(src, policy)
     today = build_date(today_s)
     computed = compute_release_change(src, policy, eff)
     rel = record_release(src, policy, eff, today, backfill=backfill, level=level, justification=justification,
@@ -190,6 +228,7 @@ def versions(policy, fmt, src):
     """List the released versions of POLICY."""
     from .changes import version_rows
 
+    _check_policy(src, policy, work_tree=False)
     rows = version_rows(src, policy)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -213,6 +252,8 @@ def diff(old, new, policy, lang, fmt, src):
     """Show what changed between two versions: dates, current, latest, draft or git revisions."""
     from .changes import diff_command
 
+    if _is_version_name(old) or _is_version_name(new):
+        _check_policy(src, policy, work_tree="draft" in (old, new))
     click.echo(diff_command(src, policy, old, new, lang, fmt), nl=False)
 
 

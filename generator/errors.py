@@ -55,5 +55,12 @@ class PolicyError(Exception):
         return "\n".join(parts)
 
 
+class ReportedError(PolicyError):
+    """An error already formatted where it happened (e.g. relayed from inside MkDocs)."""
+
+    def format(self) -> str:
+        return self.message
+
+
 class GitError(PolicyError):
     """A git operation failed; carries git's own message."""

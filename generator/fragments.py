@@ -47,8 +47,14 @@ def decode(data: bytes, path: str, findings: list[Finding]) -> str | None:
 
 def _yaml_error(exc: yaml.YAMLError, path: str, line_offset: int) -> Finding:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = (mark.line + 1 + line_offset) if mark is not None else None
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    if context and ("end of stream" in problem or "<stream end>" in problem) \
+            and getattr(exc, "context_mark", None) is not None:
+        # An unclosed quote or bracket: point at where it was opened, not at the end of the text.
+        mark = exc.context_mark
+        problem = re.sub(r"^while (scanning|parsing) ", "", context) + " is never closed"
+    line = (mark.line + 1 + line_offset) if mark is not None else None
     return Finding(path, line, f"malformed YAML: {problem}",
                    hint="check indentation and quote values that contain ':' or '#'")
 
@@ -169,7 +175,7 @@ def parse_manifest(text: str, path: str, findings: list[Finding], policy_id: str
         return None
 
     def line(key):
-        return _key_line("\n" + text, key) - 1
+        return _key_line(text, key) - 1
 
     ok = True
     langs = data.get("languages")
@@ -311,7 +317,13 @@ def load_policy(src: Source, root: str, policy_id: str, findings: list[Finding])
         return None, {}
     texts = {}
     for lang in manifest.languages:
-        texts[lang] = _load_language(src, base, manifest, lang, findings)
+        texts[lang] = _load_language(src, base, manifest, lang, findings, text)
+    ledger_path = f"{base}/releases.yml"
+    ledger = src.read(ledger_path)
+    if ledger is not None:
+        ledger_text = decode(ledger, ledger_path, findings)
+        if ledger_text is not None:
+            parse_releases(ledger_text, ledger_path, findings)
     for entry in src.listdir(base):
         if entry in ("policy.yml", "releases.yml") or entry.startswith("."):
             continue
@@ -322,7 +334,18 @@ def load_policy(src: Source, root: str, policy_id: str, findings: list[Finding])
     return manifest, texts
 
 
-def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findings: list[Finding]) -> PolicyText:
+def _listed_line(manifest_text: str, cid: str) -> int | None:
+    """The line of policy.yml that lists a clause id under 'clauses:'."""
+    start = re.search(r"^clauses\s*:", manifest_text, re.M)
+    if not start:
+        return None
+    m = re.compile(rf"(^\s*-\s*|[\[,]\s*)['\"]?{re.escape(cid)}['\"]?\s*(?=[,\]#\n]|$)", re.M).search(
+        manifest_text, start.start())
+    return manifest_text.count("\n", 0, m.start() + len(m.group(1))) + 1 if m else None
+
+
+def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findings: list[Finding],
+                   manifest_text: str = "") -> PolicyText:
     folder = f"{base}/{lang}"
     names = sorted(n for n in src.listdir(folder) if n.endswith(".md"))
     source = lang == manifest.source_lang
@@ -332,13 +355,16 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
                                 hint="import the text with 'policygen import FILE --policy "
                                      f"{manifest.id} --lang {lang}'"))
     by_id: dict[str, Clause] = {}
+    broken: set[str] = set()  # files already reported as unreadable
     for name in names:
         path = f"{folder}/{name}"
         text = decode(src.read(path) or b"", path, findings)
         if text is None:
+            broken.add(name)
             continue
         clause = parse_clause(text, path, findings)
         if clause is None:
+            broken.add(name)
             continue
         if clause.id in by_id:
             findings.append(Finding(path, 2, f"duplicate clause id {clause.id!r}",
@@ -352,10 +378,11 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
     for cid in manifest.clauses:
         if cid in by_id:
             ordered.append(by_id[cid])
-        elif names:
+        elif names and f"{cid}.md" not in broken:  # a broken file is reported already
             sev = "error" if source else "warning"
             what = "clause" if source else "translation of clause"
-            findings.append(Finding(manifest.path, None, f"{what} {cid!r} has no file in {folder}/",
+            findings.append(Finding(manifest.path, _listed_line(manifest_text, cid),
+                                    f"{what} {cid!r} has no file in {folder}/",
                                     severity=sev,
                                     hint=f"create {folder}/{cid}.md or remove {cid!r} from 'clauses:'"))
     return PolicyText(manifest=manifest, lang=lang, clauses=tuple(ordered))
