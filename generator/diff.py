@@ -58,7 +58,10 @@ def _slide(segs):
         if op == "equal" or segs[i - 1][0] != "equal" or segs[i + 1][0] != "equal":
             continue
         before, after = segs[i - 1][1], segs[i + 1][1]
-        while text and after and text[0] == after[0] and not text[0].isalnum():
+        # Line breaks go to the front of an edit, so added paragraphs start on their own.
+        while text and before and text[-1] == before[-1] == "\n":
+            before, text, after = before[:-1], before[-1] + text[:-1], text[-1] + after
+        while text and after and text[0] == after[0] and not text[0].isalnum() and not text[0].isspace():
             before, text, after = before + text[0], text[1:] + after[0], after[1:]
         segs[i - 1], segs[i], segs[i + 1] = ("equal", before), (op, text), ("equal", after)
     return [(op, t) for op, t in segs if t]

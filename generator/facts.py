@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from .model import canonical_json
 
-LABEL_KEYS = ("name", "category", "purpose", "country", "right", "email", "phone", "url", "address",
-              "method", "measure", "period", "basis", "type", "value")
+# The first of these keys an item has names it ("country" before "purpose": a transfer is
+# known by where the data goes).
+LABEL_KEYS = ("name", "country", "category", "right", "email", "phone", "url", "address",
+              "method", "measure", "period", "basis", "type", "purpose", "value")
 SENSITIVE_WORDS = ("biometric", "health", "medical", "genetic", "precise location", "id card", "identity card",
                    "passport", "financial account", "bank", "religio", "sexual", "ethnic", "political",
                    "trade union", "criminal", "minor", "children", "生物识别", "健康", "医疗", "身份证", "精确位置",

@@ -43,6 +43,20 @@ def fact_lines(cd, lang: str = "en") -> list[str]:
     return lines
 
 
+def changed_paragraphs(segs) -> list[list]:
+    """Only the paragraphs that hold a change, each as its own list of segments; a reviewer
+    reading a pull request does not need the unchanged rest of a long clause."""
+    paras: list[list] = [[]]
+    for op, text in segs:
+        parts = text.split("\n\n")
+        for k, part in enumerate(parts):
+            if k:
+                paras.append([])
+            if part:
+                paras[-1].append((op, part))
+    return [p for p in paras if any(op != "equal" and t.strip() for op, t in p)]
+
+
 def _md_redline(segs) -> str:
     out = []
     for op, text in segs:
@@ -79,8 +93,8 @@ def diff_markdown(policy: str, lang: str, old_label: str, new_label: str, d: Pol
         lines.append("")
         for fl in fact_lines(cd):
             lines.append(f"- {html.escape(fl)}")
-        if cd.segments and any(op != "equal" for op, _ in cd.segments):
-            lines += ["", _md_redline(cd.segments).strip()]
+        for para in changed_paragraphs(cd.segments):
+            lines += ["", _md_redline(para).strip()]
         lines.append("")
     if not d.changed:
         lines.append("No changes.")
@@ -99,9 +113,9 @@ def diff_text(policy: str, lang: str, old_label: str, new_label: str, d: PolicyD
                      f"{', formatting only' if cd.formatting_only else ''})")
         for fl in fact_lines(cd):
             lines.append(f"   {fl}")
-        red = "".join(t if op == "equal" else (f"[-{t}-]" if op == "delete" else f"{{+{t}+}}") for op, t in cd.segments)
-        if any(op != "equal" for op, _ in cd.segments):
-            lines.append(red.strip())
+        for para in changed_paragraphs(cd.segments):
+            lines.append("".join(t if op == "equal" else (f"[-{t}-]" if op == "delete" else f"{{+{t}+}}")
+                                 for op, t in para).strip())
     if not d.changed:
         lines.append("no changes")
     return "\n".join(lines) + "\n"
