@@ -285,10 +285,11 @@ def text_reason(cd: ClauseDiff, context_text: str = "") -> Reason:
         return Reason(cd.id, "editorial", "numbering", "numbering only", "仅编号调整")
     if _placeholder_fill(segs, context_text):
         return Reason(cd.id, "editorial", "placeholder-fix",
-                      "fills in a contact detail the text already promised (broken placeholder)",
+                      f"fills in a contact detail the text already promised (broken placeholder): {_edit_summary(segs)}",
                       "补全原文中缺失的联系方式")
     if _is_typo_fix(segs) or _words_differ_by_typos(cd.old_body, cd.new_body):
-        return Reason(cd.id, "editorial", "spelling", "spelling, punctuation or capitalisation corrected",
+        return Reason(cd.id, "editorial", "spelling",
+                      f"spelling, punctuation or capitalisation corrected: {_edit_summary(segs)}",
                       "更正错别字、标点或大小写")
     old_emails = {e.lower() for e in EMAIL.findall(cd.old_body)}
     new_emails = [e for e in EMAIL.findall(cd.new_body) if e.lower() not in old_emails]
@@ -307,6 +308,11 @@ def text_reason(cd: ClauseDiff, context_text: str = "") -> Reason:
         return Reason(cd.id, "notice", "text-negation",
                       f"negation or exception {how} ({n.group(0)!r}): the meaning may have flipped; "
                       "escalated until an editor records the facts", f"否定或例外措辞变更（“{n.group(0)}”），已从严判定")
+    m = TRIGGERS.search(_changed_sentences(segs))
+    if m:
+        return Reason(cd.id, "notice", "text-ambiguous",
+                      f"wording changed in a sentence about {m.group(0)!r} with no matching structured fact; "
+                      "escalated until an editor records the facts", f"涉及“{m.group(0)}”的句子措辞变更，已从严判定")
     return Reason(cd.id, "minor", "text-clarification", "wording changed; no structured fact changed",
                   "措辞调整，结构化事实未变")
 
@@ -324,6 +330,23 @@ def _changed_period(segs) -> str:
                 old = segs[i - 1][1].strip() if i > 0 and segs[i - 1][0] == "delete" else "?"
                 return f"{old} -> {text.strip()} {m.group(1)}"
     return ""
+
+
+SENTENCE_END = re.compile(r"[.!?。！？;；\n]")
+
+
+def _changed_sentences(segs) -> str:
+    """The new text's sentences that hold an edit ('shortest' -> 'longest' in a sentence about retention)."""
+    out = []
+    for i, (op, text) in enumerate(segs):
+        if op == "equal":
+            continue
+        before = segs[i - 1][1] if i > 0 and segs[i - 1][0] == "equal" else ""
+        after = next((t for o, t in segs[i + 1:] if o == "equal"), "")
+        head = SENTENCE_END.split(before)[-1]
+        m = SENTENCE_END.search(after)
+        out.append(head + (text if op == "insert" else "") + (after[:m.start()] if m else after))
+    return "\n".join(out)
 
 
 def _numbers_are_labels(segs) -> bool:
@@ -364,6 +387,20 @@ def _changed_links(old: str, new: str) -> list | None:
 
 def _host(url: str) -> str:
     return re.sub(r"^(https?://)?(www\.)?", "", url.lower()).split("/")[0]
+
+
+def _edit_summary(segs, limit: int = 4) -> str:
+    """The edits as a reviewer reads them: 'emial -> email, +privacy@example.com)'."""
+    out, i = [], 0
+    while i < len(segs):
+        op, text = segs[i]
+        if op == "delete" and i + 1 < len(segs) and segs[i + 1][0] == "insert":
+            out.append(f"{text.strip()} -> {segs[i + 1][1].strip()}")
+            i += 1
+        elif op != "equal" and text.strip():
+            out.append(("+" if op == "insert" else "-") + text.strip())
+        i += 1
+    return ", ".join(out[:limit]) + (", ..." if len(out) > limit else "")
 
 
 def _placeholder_fill(segs, context_text: str) -> bool:
