@@ -137,14 +137,17 @@ class Reason:
     clause: str
     level: str
     rule: str
-    message: str
+    message: str  # for reviewers: the evidence and the regime or promise behind the level
     message_zh: str = ""
+    plain: str = ""  # for readers: what changes, without the legal bookkeeping
 
     def as_dict(self) -> dict:
         return {"clause": self.clause, "level": self.level, "rule": self.rule, "message": self.message}
 
     def text(self, lang: str) -> str:
-        return self.message_zh if lang.startswith("zh") and self.message_zh else self.message
+        if lang.startswith("zh") and self.message_zh:
+            return self.message_zh
+        return self.plain or self.message
 
 
 def rule_level(rule: Rule, manifest: Manifest) -> tuple[str, str]:
@@ -230,8 +233,10 @@ def _fact_reasons(cd: ClauseDiff, manifest: Manifest) -> list[Reason]:
             for rule in matched:
                 level, why = rule_level(rule, manifest)
                 sens = " (sensitive)" if fact == "data_categories" and is_sensitive(label, attrs) else ""
-                msg = rule.message.format(item=label + sens) + (f" [{why}]" if why else "")
-                out.append(Reason(cd.id, level, rule.id, msg, rule.zh.format(item=label) if rule.zh else ""))
+                plain = rule.message.format(item=label + ("" if "sensitive" in rule.message else sens))
+                basis = why if why.startswith("the policy") else f"{level} under {why}" if why else ""
+                msg = rule.message.format(item=label + sens) + (f" ({basis})" if basis else "")
+                out.append(Reason(cd.id, level, rule.id, msg, rule.zh.format(item=label) if rule.zh else "", plain))
     return out
 
 
