@@ -141,7 +141,8 @@ SENSITIVE_CONCEPTS = (
 NEGATION_RE = re.compile(r"\b(not|never|no|neither|nor|without)\b|不会|不收集|不处理|不需要|无需|不要求|并不|从不|不得",
                          re.I)
 DEFINITION_RE = re.compile(r"\b(refers? to|means|is defined as|definition)\b|是指|指的是|定义", re.I)
-SENTENCE_END_RE = re.compile(r"[.!?;。！？；\n]")
+# Sentences end at a full stop, or where a paragraph or a list item starts; not at a wrapped line.
+SENTENCE_END_RE = re.compile(r"[.!?;。！？；]|\n(?=\s*(?:\n|[-*+•]\s|\(?\d+[.)）]))")
 
 
 def _is_cjk(word: str) -> bool:

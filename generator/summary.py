@@ -12,6 +12,7 @@ or a longer retention period is.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from .facts import fact_items, is_sensitive
@@ -388,22 +389,29 @@ def _retention_changes(lang, olds, news, emit):
 
 # --- plain-text renderings for the CLI ------------------------------------------------------
 
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _paren(lang: str, text: str) -> str:
+    return f"（{text}）" if _zh(lang) else f" ({text})"
+
+
 def summary_text(summary: Summary) -> str:
     lang = summary.lang
-    lines = [f"{summary.title} ({summary.policy}, {lang})" + (f" {summary.extra['ref']}" if summary.extra.get("ref") else "")]
+    ref = summary.extra.get("ref")
+    lines = [f"{summary.title} ({summary.policy}, {lang})" + (f" {ref}" if ref else "")]
     if summary.empty:
         lines.append("  (no structured facts in the clauses' front matter)")
-    width = max((len(r.label) for r in summary.filled), default=0)
+    width = max((_width(r.label) for r in summary.filled), default=0)
+    sens = SENSITIVE.get(lang) or SENSITIVE["en"]
     for r in summary.filled:
         for n, i in enumerate(r.items):
             head = r.label if n == 0 else ""
-            extra = []
-            if i.sensitive:
-                extra.append(SENSITIVE.get(lang) or SENSITIVE["en"])
-            if i.detail:
-                extra.append(i.detail)
-            more = f" ({'; '.join(extra)})" if extra else ""
-            lines.append(f"{head:<{width}}  {i.text(lang)}{more}  [{i.clause}]")
+            extra = ([sens] if i.sensitive else []) + ([i.detail] if i.detail else [])
+            more = _paren(lang, ("；" if _zh(lang) else "; ").join(extra)) if extra else ""
+            lines.append(f"{head}{' ' * (width - _width(head))}  {i.text(lang)}{more}  [{i.clause}]")
     return "\n".join(lines) + "\n"
 
 
@@ -413,7 +421,8 @@ def _md(s: str) -> str:
 
 def summary_markdown(summary: Summary) -> str:
     lang = summary.lang
-    lines = [f"## {_md(label(lang, 'caption'))}: {_md(summary.title)} ({lang})", ""]
+    colon = "：" if _zh(lang) else ": "
+    lines = [f"## {_md(label(lang, 'caption'))}{colon}{_md(summary.title)} ({lang})", ""]
     if summary.empty:
         return "\n".join(lines + ["_(no structured facts in the clauses' front matter)_"]) + "\n"
     lines += ["| | |", "|---|---|"]
@@ -425,7 +434,8 @@ def summary_markdown(summary: Summary) -> str:
                 extra.append(f"**{SENSITIVE.get(lang) or SENSITIVE['en']}**")
             if i.detail:
                 extra.append(_md(i.detail))
-            cells.append(f"{_md(i.text(lang))}" + (f" ({'; '.join(extra)})" if extra else "") + f" [`{i.clause}`]")
+            sep = "；" if _zh(lang) else "; "
+            cells.append(_md(i.text(lang)) + (_paren(lang, sep.join(extra)) if extra else "") + f" [`{i.clause}`]")
         lines.append(f"| {_md(r.label)} | {'<br>'.join(cells)} |")
     return "\n".join(lines) + "\n"
 
@@ -441,11 +451,21 @@ def summary_view(text: PolicyText | None) -> dict | None:
     zh = _zh(lang)
     rows = []
     for r in summary.filled:
-        items = [{"text": i.text(lang), "clause": i.clause, "sensitive": i.sensitive,
-                  "detail": (f"（{i.detail}）" if zh else f"({i.detail})") if i.detail else ""} for i in r.items]
-        rows.append({"key": r.key, "label": r.label, "entries": items})
+        entries: list[dict] = []
+        for i in r.items:
+            link = {"text": i.text(lang), "clause": i.clause, "sensitive": i.sensitive}
+            last = entries[-1] if entries else None
+            # Values stated together with the same detail (rights exercised the same way,
+            # recipients with one purpose) share one entry, so the detail is said once.
+            if last is not None and i.detail and last["raw"] == i.detail and last["clause"] == i.clause:
+                last["links"].append(link)
+                continue
+            entries.append({"links": [link], "raw": i.detail, "clause": i.clause,
+                            "detail": (f"（{i.detail}）" if zh else f"({i.detail})") if i.detail else ""})
+        rows.append({"key": r.key, "label": r.label, "entries": entries})
     return {"caption": label(lang, "caption"), "note": label(lang, "note"),
-            "sensitive_label": SENSITIVE.get(lang) or SENSITIVE["en"], "rows": rows}
+            "sensitive_label": SENSITIVE.get(lang) or SENSITIVE["en"], "comma": "、" if zh else ", ",
+            "space": "" if zh else " ", "rows": rows}
 
 
 def changes_view(old: PolicyText | None, new: PolicyText | None, lang: str) -> dict | None:
