@@ -83,7 +83,8 @@ def _blocks(node: Tag, out: list[str]) -> None:
             continue
         name = child.name
         if re.fullmatch(r"h[1-6]", name):
-            text = "".join(_inline(c) for c in child.children).strip()
+            # One line, single spaces (a dropped <img> or <br> must not leave gaps or breaks).
+            text = re.sub(r"\s+", " ", "".join(_inline(c) for c in child.children)).strip()
             if text:
                 out.append("#" * int(name[1]) + " " + text)
         elif name == "p":

@@ -26,10 +26,25 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRS = {"a": {"href", "title"}, "abbr": {"title"}, "time": {"datetime"}, "th": {"align"},
                  "td": {"align"}, "ol": {"start"}, "*": {"id", "class"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# Names the page itself acts on: Material's JavaScript turns `pre.mermaid` into a diagram by
+# loading mermaid from unpkg.com (a third-party request), reads its config from `#__config`,
+# and md-*/pg-* classes style the theme's and policygen's own UI (notices, redlines).
+RESERVED_CLASS_RE = re.compile(r"^(mermaid|md-.*|pg-.*)$", re.I)
+RESERVED_ID_RE = re.compile(r"^(__|md-|pg-)", re.I)
 SETTINGS = {"extensions": EXTENSIONS, "tags": sorted(ALLOWED_TAGS),
             "attrs": {k: sorted(v) for k, v in ALLOWED_ATTRS.items()}, "schemes": sorted(URL_SCHEMES),
+            "reserved": [RESERVED_CLASS_RE.pattern, RESERVED_ID_RE.pattern],
             "version": __version__, "heading_shift": 2}
 SETTINGS_KEY = sha256(canonical_json(SETTINGS))[:16]
+
+
+def _filter_attribute(_tag: str, name: str, value: str) -> str | None:
+    if name == "class":
+        kept = [c for c in value.split() if not RESERVED_CLASS_RE.match(c)]
+        return " ".join(kept) or None
+    if name == "id" and RESERVED_ID_RE.match(value):
+        return None
+    return value
 
 
 def sanitize(fragment: str) -> str:
@@ -37,7 +52,8 @@ def sanitize(fragment: str) -> str:
     attrs = {k: set(v) for k, v in ALLOWED_ATTRS.items() if k != "*"}
     generic = ALLOWED_ATTRS["*"]
     return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes={**{t: attrs.get(t, set()) | generic for t in ALLOWED_TAGS}},
-                     url_schemes=URL_SCHEMES, link_rel="noopener noreferrer", strip_comments=True)
+                     url_schemes=URL_SCHEMES, link_rel="noopener noreferrer", strip_comments=True,
+                     attribute_filter=_filter_attribute)
 
 
 def _shift_headings(text: str) -> str:
