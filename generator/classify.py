@@ -140,6 +140,7 @@ class Reason:
     message: str  # for reviewers: the evidence and the regime or promise behind the level
     message_zh: str = ""
     plain: str = ""  # for readers: what changes, without the legal bookkeeping
+    basis: str = ""  # e.g. "consent under pipl" or "the policy promises renewed consent ..."
 
     def as_dict(self) -> dict:
         return {"clause": self.clause, "level": self.level, "rule": self.rule, "message": self.message}
@@ -236,7 +237,8 @@ def _fact_reasons(cd: ClauseDiff, manifest: Manifest) -> list[Reason]:
                 plain = rule.message.format(item=label + ("" if "sensitive" in rule.message else sens))
                 basis = why if why.startswith("the policy") else f"{level} under {why}" if why else ""
                 msg = rule.message.format(item=label + sens) + (f" ({basis})" if basis else "")
-                out.append(Reason(cd.id, level, rule.id, msg, rule.zh.format(item=label) if rule.zh else "", plain))
+                out.append(Reason(cd.id, level, rule.id, msg, rule.zh.format(item=label) if rule.zh else "", plain,
+                                  basis))
     return out
 
 

@@ -87,7 +87,8 @@ def compare_body(diff, cls, numbers: dict, lang: str) -> dict:
     return {
         "level": cls.level, "level_text": i18n.t(lang, "level_" + cls.level),
         "notice_required": cls.notice_required, "consent_required": cls.consent_required,
-        "reasons": [{"clause": r.clause, "level": r.level, "text": r.text(lang)} for r in cls.reasons],
+        "reasons": [{"clause": r.clause, "level": r.level, "text": r.text(lang), "rule": r.rule, "basis": r.basis}
+                    for r in cls.reasons],
         "changed_html": changed, "unchanged": unchanged,
         "labels": STATUS_LABELS.get(lang) or STATUS_LABELS["en"],
         "unchanged_label": label(lang, "unchanged_one" if len(unchanged) == 1 else "unchanged", n=len(unchanged)),
