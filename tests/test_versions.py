@@ -312,3 +312,51 @@ def test_release_made_on_a_branch_and_merged(project):
     run(["build", "--date", TODAY, "--out", "site"], cwd=project)
     assert "Please write to" in soup(project / "site", "en/acme").select_one("#contact-us").get_text()
     assert "Please write" not in soup(project / "site", "en/acme/2023-01-01").select_one("#contact-us").get_text()
+
+
+def _two_language_policy(project):
+    write(project / "en.md", EN)
+    write(project / "zh.md", ZH)
+    run(["import", "en.md", "--policy", "acme", "--lang", "en"], cwd=project)
+    run(["import", "zh.md", "--policy", "acme", "--lang", "zh-CN"], cwd=project)
+    (project / "en.md").unlink()
+    (project / "zh.md").unlink()
+    commit_all(project, "Import", date="2022-12-15")
+    run(["release", "--policy", "acme", "--effective", "2023-01-01", "--backfill"], cwd=project)
+    commit_all(project, "Release 1", date="2022-12-16")
+
+
+def test_editor_lowers_a_level_only_with_a_recorded_justification(project):
+    _two_language_policy(project)
+    edit(project, "en", "share-data", "---\n\nWe do not sell",
+         "transfers:\n- country: Singapore\n---\n\nWe do not sell")
+    edit(project, "zh-CN", "share-data", "---\n\n我们不出售", "transfers:\n- country: 新加坡\n---\n\n我们不出售")
+    retranslate(project, "share-data")
+    commit_all(project, "Record an existing transfer in the facts", date="2023-02-01")
+    refused = run(["release", "--policy", "acme", "--effective", "2023-03-01", "--backfill", "--level", "editorial"],
+                  cwd=project, check=False)
+    assert refused.returncode == 2 and "needs a recorded reason" in refused.stderr
+    run(["release", "--policy", "acme", "--effective", "2023-03-01", "--backfill", "--level", "editorial",
+         "--justification", "The transfer already happened and was disclosed in clause 2; only the facts were added."],
+        cwd=project)
+    ledger = (project / "policy_src/acme/releases.yml").read_text(encoding="utf-8")
+    assert "computed_level: notice" in ledger and "level: editorial" in ledger
+    commit_all(project, "Release 2", date="2023-02-02")
+    run(["build", "--date", TODAY, "--out", "site"], cwd=project)
+    row = soup(project / "site", "en/acme/archive").select_one("#v-2023-03-01")
+    text = row.get_text(" ")
+    assert "Editorial" in text and "computed: notice" in text and "only the facts were added" in text
+
+
+def test_release_with_stale_translation_marks_the_source_as_binding(project):
+    _two_language_policy(project)
+    edit(project, "en", "contact-us", "Write to", "Please write to")
+    commit_all(project, "Clarify", date="2023-02-01")
+    run(["release", "--policy", "acme", "--effective", "2023-03-01", "--backfill", "--allow-stale-translations"],
+        cwd=project)
+    assert "stale_translations:" in (project / "policy_src/acme/releases.yml").read_text(encoding="utf-8")
+    commit_all(project, "Release 2", date="2023-02-02")
+    run(["build", "--date", TODAY, "--out", "site"], cwd=project)
+    zh = soup(project / "site", "zh-CN/acme")
+    assert "以English文本为准" in zh.select_one(".pg-banner--pending").get_text()
+    assert soup(project / "site", "en/acme").select_one(".pg-banner--pending") is None
