@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import sys
+import sysconfig
 import tempfile
 import traceback
 
@@ -88,7 +89,7 @@ def build_site(src: str, out: str, config_file: str | None = "mkdocs.yml", verbo
             traceback.print_exc(file=sys.stderr)
         path, line = _origin(exc)
         raise PolicyError(f"the MkDocs build failed: {type(exc).__name__}: {exc}", path=path, line=line,
-                          hint=f"nothing was written to {os.path.relpath(out)}/; run with -v to see the traceback"
+                          hint=f"{os.path.relpath(out)}/ was left as it was; run with -v to see the traceback"
                           ) from None
     finally:
         log.removeHandler(handler)
@@ -109,7 +110,11 @@ def _origin(exc: BaseException) -> tuple[str | None, int | None]:
     frames = traceback.extract_tb(exc.__traceback__)
     if not frames:
         return None, None
-    frame = frames[-1]
+    # The innermost frame in the user's own files (a hook, a template), not in a library.
+    libs = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    own = [f for f in frames if not f.filename.startswith("<")
+           and not any(f.filename.startswith(lib + os.sep) for lib in libs)]
+    frame = (own or frames)[-1]
     path = frame.filename
     rel = os.path.relpath(path) if os.path.isabs(path) else path
     return (rel if not rel.startswith("..") else path), frame.lineno
