@@ -98,8 +98,10 @@ def main():
 @click.option("--config", "config_file", default="mkdocs.yml", show_default=True, help="MkDocs config file.")
 @click.option("--date", "as_of", help="Build as of this date (default: today, or SOURCE_DATE_EPOCH).")
 @click.option("--draft", is_flag=True, help="Also publish the work tree at /<lang>/<policy>/draft/.")
+@click.option("--pdf", is_flag=True,
+              help="Also print each version to <lang>/<policy>/<date>/policy.pdf (needs Playwright and Chromium).")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
-def build(src, out, config_file, as_of, draft, verbose):
+def build(src, out, config_file, as_of, draft, pdf, verbose):
     """Build the whole site into OUT."""
     from .buildsite import build_site
     from .project import build_date, check_sources
@@ -114,6 +116,8 @@ def build(src, out, config_file, as_of, draft, verbose):
     os.environ["POLICYGEN_DATE"] = today.isoformat()
     if draft:
         os.environ["POLICYGEN_DRAFT"] = "1"
+    if pdf:
+        os.environ["POLICYGEN_PDF"] = "1"  # the plugin prints them inside the atomic build
     result = build_site(src, out, config_file, verbose=verbose)
     for w in result["warnings"]:
         click.echo(f"warning: {w}", err=True)
@@ -280,6 +284,47 @@ def summary(policy, ref, lang, fmt, src):
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(summary_markdown(result) if fmt == "md" else summary_text(result), nl=False)
+
+
+@main.command()
+@click.option("--policy", "policies", multiple=True, help="Policy to check (repeatable; default: all).")
+@click.option("--base", help="Git revision the change is based on (in a pull request: the base branch); "
+                             "releases not in its ledger are new. Default: uncommitted releases.")
+@click.option("--allow-backfill", is_flag=True, help="Accept new notice/consent releases already in force.")
+@click.option("--today", "today_s", help="Judge notice periods as of this date (default: today).")
+@src_option
+def gate(policies, base, allow_backfill, today_s, src):
+    """Release gate for pull requests: exit 1 when the draft has a notice/consent-level
+    change that no release with a lawful effective date covers."""
+    from .gate import policies_to_gate, release_gate
+    from .project import build_date
+
+    today = build_date(today_s)
+    failed = False
+    for policy in policies_to_gate(src, policies):
+        _require_policy(src, policy)
+        result = release_gate(src, policy, today, base=base, allow_backfill=allow_backfill)
+        for note in result.notes:
+            click.echo(f"{policy}: {note}")
+        for problem in result.problems:
+            click.echo(f"gate: error: {problem}", err=True)
+        failed = failed or not result.ok
+        click.echo(f"{policy}: {'ok' if result.ok else 'FAILED'}")
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--site", "site_dir", default="site", show_default=True, type=click.Path(file_okay=False),
+              help="The built site.")
+@click.option("--to", "target", required=True, help="Web root folder (or a symbolic link to one) to replace.")
+@click.option("--force", is_flag=True, help="Replace TARGET even if it holds something else than a policygen site.")
+def deploy(site_dir, target, force):
+    """Copy a built site to a web root atomically (copied next to it, then swapped in)."""
+    from .deploy import deploy as do_deploy
+
+    how = do_deploy(site_dir, target, force=force)
+    click.echo(f"Deployed {site_dir}/ to {target} ({how})", err=True)
 
 
 if __name__ == "__main__":

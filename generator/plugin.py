@@ -9,18 +9,22 @@ from __future__ import annotations
 import json
 import os
 from importlib import resources
+from urllib.parse import urljoin
+
+from markupsafe import Markup
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .errors import PolicyError
 from .feeds import atom_feed, changes_json
+from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
 from .project import build_date, load_project
 from .render import RenderCache
-from .site import SiteBuilder
+from .site import SiteBuilder, rel
 
 
 class PolicygenConfig(Config):
@@ -29,6 +33,7 @@ class PolicygenConfig(Config):
     draft = c.Type(bool, default=False)  # also publish the work tree as /<lang>/<policy>/draft/
     cache_dir = c.Optional(c.Type(str))  # content-addressed render cache
     site_names = c.Type(dict, default={})  # the site's name per language, e.g. {zh-CN: 隐私政策}
+    pdf = c.Type(bool, default=False)  # print each version to <lang>/<policy>/<date>/policy.pdf (needs Chromium)
 
 
 def theme_dir() -> str:
@@ -36,6 +41,11 @@ def theme_dir() -> str:
 
 
 class PolicygenPlugin(BasePlugin[PolicygenConfig]):
+    command = "build"
+
+    def on_startup(self, command, dirty):
+        self.command = command
+
     def on_config(self, config):
         self.src = os.path.abspath(self.config.src or config.docs_dir)
         # policygen's own theme overrides sit under a project's custom_dir and above Material.
@@ -59,6 +69,11 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         self.cache = RenderCache(cache_dir)
         self.builder = SiteBuilder(sites, self.today, self.cache)
         self.sites = sites
+        # PDFs are opt-in (a browser is heavy) and never made by the live preview.
+        self.pdf = (self.config.pdf or os.environ.get("POLICYGEN_PDF") == "1") and self.command != "serve"
+        self.builder.pdf = self.pdf
+        # MkDocs' own sitemap lists every page; ours lists the versions in force (publish.sitemap_xml).
+        config.theme.static_templates.discard("sitemap.xml")
         return config
 
     def on_files(self, files: Files, config) -> Files:
@@ -68,7 +83,11 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         for page in self.builder.pages():
             meta = json.dumps(page.meta, ensure_ascii=False, sort_keys=True)
             content = f"---\n{meta}\n---\n"
-            f = File.generated(config, page.src, content=content)
+            # Dated, compare and archive pages stay out of the navigation (the version selector
+            # and the archive link them): a site-wide nav of every page would be rendered into
+            # every page, O(pages^2) work and megabytes of HTML per page.
+            f = File.generated(config, page.src, content=content,
+                               inclusion=InclusionLevel.INCLUDED if page.src == "index.md" else InclusionLevel.NOT_IN_NAV)
             out.append(f)
             self.pages[page.src] = page
         site_url = config.site_url or ""
@@ -77,6 +96,15 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             for lang in p.manifest.languages:
                 out.append(File.generated(config, f"{lang}/{p.manifest.id}/feed.xml",
                                           content=atom_feed(self.builder, p, lang, site_url)))
+        for path, content in embed_files(self.builder, site_url):
+            out.append(File.generated(config, path, content=content))
+        # Ours replace the theme's sitemap template (now a plain file, see on_config); a robots.txt
+        # of the project's own is kept.
+        for f in [f for f in out if f.src_uri == "sitemap.xml"]:
+            out.remove(f)
+        out.append(File.generated(config, "sitemap.xml", content=sitemap_xml(self.builder, site_url)))
+        if out.get_file_from_path("robots.txt") is None:
+            out.append(File.generated(config, "robots.txt", content=robots_txt(site_url)))
         return out
 
     def on_nav(self, nav, config, files):
@@ -89,6 +117,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         lang = (page.meta or {}).get("html_lang")
         config.site_name = self.config.site_names.get(lang, self._site_name)
         context["config"] = config
+        _publishing_context(context, page, config.site_url or "")
         return context
 
     def on_page_markdown(self, markdown, page, config, files):
@@ -98,10 +127,38 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         spec = self.pages.get(page.file.src_uri)
         return spec.html if spec is not None else html
 
+    def on_post_build(self, config):
+        if self.pdf:
+            from .pdf import print_pdfs
+            from .publish import pdf_targets
+
+            try:
+                print_pdfs(config.site_dir, pdf_targets(self.builder))
+            except PolicyError as exc:
+                raise PluginError(exc.format()) from None
+
     def on_serve(self, server, config, builder):
         if not _inside(self.src, config.docs_dir):
             server.watch(self.src)
         return server
+
+
+def _publishing_context(context, page, site_url: str) -> None:
+    """Canonical link of a superseded version (to the page in force), absolute hreflang links
+    under site_url, and the print footer naming the version."""
+    meta = page.meta or {}
+    target = meta.get("canonical_target")
+    if target:
+        page.canonical_url = urljoin(site_url, target) if site_url else rel(page.url, target)
+    if site_url and meta.get("alternates"):
+        here = urljoin(site_url, page.url)
+        context["pg_alternates"] = [{"lang": a["lang"], "href": urljoin(here, a["href"])} for a in meta["alternates"]]
+    if meta.get("version_url"):
+        context["pg_embed_json"] = embed_link(page.url, meta["version_url"])
+        context["pg_feed"] = rel(page.url, meta["version_url"].rstrip("/").rsplit("/", 1)[0] + "/feed.xml")
+    if meta.get("effective") and meta.get("content_hash"):
+        context["pg_print_css"] = Markup(print_css(meta.get("html_lang") or "en", meta.get("title") or page.title,
+                                                   meta["effective"], meta["content_hash"]))
 
 
 def _inside(path: str | None, folder: str) -> bool:

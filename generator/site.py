@@ -116,6 +116,7 @@ class SiteBuilder:
         self.today = today
         self.cache = cache or RenderCache()
         self._compared: dict = {}
+        self.pdf = False  # archive rows link each version's policy.pdf (policygen build --pdf)
 
     def languages(self) -> list[str]:
         seen = []
@@ -264,10 +265,13 @@ class SiteBuilder:
         html = ENV.get_template("version.html").render(**ctx)
         noindex = superseded or is_upcoming
         alternates = [{"lang": lg["lang"], "href": lg["href"]} for lg in langs]
+        meta = self._meta(lang, m.title(lang), alternates, noindex=noindex, search=(kind == "current"),
+                          canonical=policy_url(lang, m.id) if superseded else None)
+        # for the print footer (policygen.publish.print_css): the legal record names its version
+        meta.update(effective=v.key, content_hash=v.release.hashes.get(lang) or text.content_hash,
+                    version_url=policy_url(lang, m.id, v.key))
         return Page(src=url + "index.md", url=url, title=f"{m.title(lang)} ({ctx['effective_text']})", lang=lang,
-                    html=html, meta=self._meta(lang, m.title(lang), alternates, noindex=noindex,
-                                               search=(kind == "current"),
-                                               canonical=policy_url(lang, m.id) if superseded else None))
+                    html=html, meta=meta)
 
     def draft_page(self, p: PolicySite, lang: str, versions, url: str) -> Page:
         m = p.manifest
@@ -300,6 +304,7 @@ class SiteBuilder:
                 "justification": r.justification, "summary": r.summary,
                 "href": rel(url, policy_url(lang, m.id, v.key)),
                 "compare_href": rel(url, policy_url(lang, m.id, f"compare/{prev.key}...{v.key}")) if prev else None,
+                "pdf_href": rel(url, policy_url(lang, m.id, v.key)) + "policy.pdf" if self.pdf else None,
                 "state": i18n.t(lang, "current") if cur is not None and v.key == cur.key else
                          (i18n.t(lang, "upcoming") if v.effective > self.today else ""),
                 "languages": [i18n.language_name(lg) for lg in m.languages if lg in v.texts],

@@ -1,0 +1,91 @@
+"""Copy a built site to a web root atomically: the copy is made next to the target, then
+swapped in, so the web server never serves a half-copied site.
+
+- a target directory is exchanged with the copy in one step where the system allows
+  (Linux renameat2 RENAME_EXCHANGE), else renamed away and replaced (two renames);
+- a target that is a symbolic link (a common web-root layout) is re-pointed atomically to
+  the new copy; the copy it pointed to is removed if an earlier deploy made it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+
+from .errors import PolicyError
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+def is_policygen_site(folder: str) -> bool:
+    return os.path.isfile(os.path.join(folder, "changes.json")) and os.path.isfile(os.path.join(folder, "index.html"))
+
+
+def _exchange(a: str, b: str) -> bool:
+    """Swap two paths atomically (Linux); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
+
+
+def deploy(site_dir: str, target: str, force: bool = False) -> str:
+    """Replace ``target`` with a copy of the built ``site_dir``; returns how it was swapped."""
+    site = os.path.abspath(site_dir)
+    link = os.path.abspath(target)
+    if not is_policygen_site(site):
+        raise PolicyError(f"{site_dir} is not a built policygen site (no changes.json)",
+                          hint="run 'policygen build' first, or pass --site")
+    real = os.path.realpath(link)
+    for a, b in ((real, os.path.realpath(site)), (os.path.realpath(site), real)):
+        if a == b or a.startswith(b.rstrip(os.sep) + os.sep):
+            raise PolicyError(f"cannot deploy {site_dir} into {target}: one contains the other")
+    if os.path.exists(real) and not os.path.isdir(real):
+        raise PolicyError(f"{target} exists and is not a folder")
+    if os.path.isdir(real) and os.listdir(real) and not is_policygen_site(real) and not force:
+        raise PolicyError(f"{target} is not empty and holds no policygen site; refusing to replace its contents",
+                          hint="deploy to a folder of its own (e.g. the web root's legal/privacy/), "
+                               "or pass --force to replace everything in it")
+    is_link = os.path.islink(link)
+    parent = os.path.dirname(link)
+    os.makedirs(parent, exist_ok=True)
+    name = os.path.basename(link.rstrip(os.sep))
+    prefix = f".{name}.deploy-"
+    new = tempfile.mkdtemp(prefix=prefix, dir=parent)
+    try:
+        shutil.copytree(site, new, symlinks=True, dirs_exist_ok=True)
+        os.chmod(new, 0o755)
+        if is_link:
+            old = os.path.realpath(link)
+            tmp_link = new + ".link"
+            os.symlink(os.path.basename(new), tmp_link)
+            os.replace(tmp_link, link)  # atomic: the link points at the old copy or at the new one
+            if os.path.basename(old).startswith(prefix) and os.path.dirname(old) == parent:
+                shutil.rmtree(old, ignore_errors=True)
+            new = None
+            return "link"
+        if not os.path.exists(link):
+            os.replace(new, link)
+            new = None
+            return "new"
+        if _exchange(new, link):
+            shutil.rmtree(new, ignore_errors=True)  # now the old site
+            new = None
+            return "exchange"
+        old = tempfile.mkdtemp(prefix=f".{name}.old-", dir=parent)
+        os.rmdir(old)
+        os.replace(link, old)
+        os.replace(new, link)
+        new = None
+        shutil.rmtree(old, ignore_errors=True)
+        return "rename"
+    finally:
+        if new and os.path.exists(new):
+            shutil.rmtree(new, ignore_errors=True)

@@ -1,0 +1,223 @@
+"""Publishing outputs besides the pages, for hosting on another website: embeddable
+fragments (``embed.html`` / ``embed.json``), ``sitemap.xml`` of the versions in force with
+hreflang alternates, ``robots.txt``, and the print footer naming the version (effective
+date and content hash) on PDFs and printouts.
+
+Pure and deterministic: everything comes from the versions and the build date. Links are
+relative to the site, or absolute under ``site_url`` where a file is read out of context
+(an embedded fragment, a sitemap).
+"""
+
+from __future__ import annotations
+
+import json
+from xml.sax.saxutils import escape as xml_escape, quoteattr
+
+from markupsafe import Markup, escape
+
+from . import i18n
+from .site import ENV, clause_numbers, policy_url, rel
+from .versions import current_version, upcoming_versions
+
+EMBED_FILES = ("embed.html", "embed.json")
+
+
+def abs_url(site_url: str, path: str) -> str:
+    """``path`` (relative to the site root) under ``site_url``; unchanged without one."""
+    return (site_url.rstrip("/") + "/" + path) if site_url else path
+
+
+def _versions(p, lang: str) -> list:
+    return [v for v in p.versions if lang in v.texts]
+
+
+def status(today, versions: list, v) -> str:
+    if v.effective > today:
+        return "upcoming"
+    cur = current_version(versions, today)
+    return "current" if cur is not None and v.key == cur.key else "superseded"
+
+
+def main_version(today, versions: list):
+    """The version /<lang>/<policy>/ shows: the one in force, else the first upcoming one."""
+    cur = current_version(versions, today)
+    if cur is not None:
+        return cur
+    upcoming = upcoming_versions(versions, today)
+    return upcoming[0] if upcoming else None
+
+
+def content_hash(v, lang: str) -> str:
+    return v.release.hashes.get(lang) or v.texts[lang].content_hash
+
+
+# --- embedding ------------------------------------------------------------------------------
+
+def embed_data(builder, p, lang: str, v, site_url: str = "", folder: str | None = None) -> dict:
+    """The machine-readable embed of one version in one language (``embed.json``, in
+    ``folder``: the version's own by default)."""
+    m = p.manifest
+    folder = folder or policy_url(lang, m.id, v.key)
+    text = v.texts[lang]
+    nums = clause_numbers(text.manifest, text.clauses)
+    r = v.release
+    versions = _versions(p, lang)
+    return {
+        "generator": "policygen",
+        "policy": m.id, "lang": lang, "title": m.title(lang), "entity": (m.entity or {}).get("name", ""),
+        "version": v.key, "effective": v.key, "status": status(builder.today, versions, v),
+        "level": r.level, "notice_required": r.level in ("notice", "consent"),
+        "consent_required": r.level == "consent",
+        "content_hash": content_hash(v, lang), "hash_algorithm": "sha256",
+        "url": abs_url(site_url, policy_url(lang, m.id, v.key)),
+        "current_url": abs_url(site_url, policy_url(lang, m.id)),
+        "archive_url": abs_url(site_url, policy_url(lang, m.id, "archive")),
+        "embed_html": abs_url(site_url, folder + "embed.html"),
+        "pdf_url": abs_url(site_url, policy_url(lang, m.id, v.key) + "policy.pdf") if builder.pdf else None,
+        "clauses": [{"id": c.id, "number": nums.get(c.id, ""), "title": c.title,
+                     "html": builder.cache.render(c.body)} for c in text.clauses],
+    }
+
+
+def embed_json(builder, p, lang: str, v, site_url: str = "", folder: str | None = None) -> str:
+    return json.dumps(embed_data(builder, p, lang, v, site_url, folder), ensure_ascii=False, indent=2) + "\n"
+
+
+def embed_html(builder, p, lang: str, v, site_url: str = "", folder: str | None = None) -> str:
+    """A standalone HTML fragment: ``<article lang>``, an ``h2`` per clause with the clause id
+    as a stable anchor, the effective date in a ``<time>``; links only when absolute."""
+    data = embed_data(builder, p, lang, v, site_url, folder)
+    marker = "\x00"
+    day = i18n.format_day(v.effective, lang)
+    before, _, after = i18n.t(lang, "effective", date=marker).partition(marker)
+    effective_html = Markup(f'{escape(before)}<time datetime="{v.key}">{escape(day)}</time>{escape(after)}')
+    banner = {"superseded": i18n.t(lang, "superseded_banner", date=day),
+              "upcoming": i18n.t(lang, "upcoming_page_banner", date=day)}.get(data["status"], "")
+    return ENV.get_template("embed.html").render(
+        t=lambda k, **kw: i18n.t(lang, k, **kw), effective_html=effective_html, banner=banner,
+        page_url=data["url"] if site_url else "", archive_url=data["archive_url"] if site_url else "",
+        **{k: data[k] for k in ("lang", "policy", "version", "status", "content_hash", "title", "entity",
+                                "clauses")})
+
+
+def embed_files(builder, site_url: str = "") -> list[tuple[str, str]]:
+    """(path, text) of every embed: /<lang>/<policy>/embed.* for the version the policy's
+    main page shows, and /<lang>/<policy>/<date>/embed.* for each version."""
+    out = []
+    for p in builder.policies:
+        m = p.manifest
+        for lang in m.languages:
+            versions = _versions(p, lang)
+            main = main_version(builder.today, versions)
+            targets = [(policy_url(lang, m.id, v.key), v) for v in versions]
+            if main is not None:
+                targets.insert(0, (policy_url(lang, m.id), main))
+            for base, v in targets:
+                out.append((base + "embed.html", embed_html(builder, p, lang, v, site_url, base)))
+                out.append((base + "embed.json", embed_json(builder, p, lang, v, site_url, base)))
+    return out
+
+
+# --- search engines -------------------------------------------------------------------------
+
+def sitemap_entries(builder) -> list[dict]:
+    """Indexable pages only: the home page, each policy's page in force and its archive, with
+    the other languages as alternates. Superseded, upcoming, compare and draft pages are left
+    out (they carry noindex, or a canonical link to the page in force)."""
+    entries = [{"path": "", "lastmod": None, "alternates": []}]
+    for p in builder.policies:
+        m = p.manifest
+        current = {}
+        for lang in m.languages:
+            cur = current_version(_versions(p, lang), builder.today)
+            if cur is not None:
+                current[lang] = cur
+        if not current:
+            continue
+        langs = [lg for lg in m.languages if lg in current]
+        default = m.source_lang if m.source_lang in current else langs[0]
+        for what in ("", "archive"):
+            alternates = [{"lang": lg, "path": policy_url(lg, m.id, what)} for lg in langs]
+            if len(langs) > 1:
+                alternates.append({"lang": "x-default", "path": policy_url(default, m.id, what)})
+            for lang in langs:
+                entries.append({"path": policy_url(lang, m.id, what),
+                                "lastmod": current[lang].key if not what else None,
+                                "alternates": alternates if len(langs) > 1 else []})
+    return entries
+
+
+def sitemap_xml(builder, site_url: str = "") -> str:
+    """sitemap.xml: URLs must be absolute, so without ``site_url`` it lists nothing."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
+    if not site_url:
+        out.append("<!-- set site_url in mkdocs.yml to list the pages in force -->")
+    else:
+        for e in sitemap_entries(builder):
+            out.append("  <url>")
+            out.append(f"    <loc>{xml_escape(abs_url(site_url, e['path']))}</loc>")
+            if e["lastmod"]:
+                out.append(f"    <lastmod>{e['lastmod']}</lastmod>")
+            for a in e["alternates"]:
+                out.append(f'    <xhtml:link rel="alternate" hreflang={quoteattr(a["lang"])} '
+                           f'href={quoteattr(abs_url(site_url, a["path"]))}/>')
+            out.append("  </url>")
+    out.append("</urlset>")
+    return "\n".join(out) + "\n"
+
+
+def robots_txt(site_url: str = "") -> str:
+    lines = ["# policygen: superseded and upcoming versions are not blocked here: they carry",
+             "# <meta name=\"robots\" content=\"noindex\"> and a canonical link, which crawlers must be able to read.",
+             "User-agent: *", "Allow: /"]
+    if site_url:
+        lines.append(f"Sitemap: {abs_url(site_url, 'sitemap.xml')}")
+    return "\n".join(lines) + "\n"
+
+
+# --- print ------------------------------------------------------------------------------------
+
+def css_string(text: str) -> str:
+    """A CSS string literal; safe inside <style> (no <, >, & left)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\A ")
+        elif ch in "<>&" or ord(ch) < 32:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def print_css(lang: str, title: str, effective: str, digest: str) -> str:
+    """The page-specific part of the print style: the title at the top of each printed page,
+    the effective date and content hash at the bottom (the rest is in policygen.css)."""
+    from datetime import date
+
+    day = i18n.format_day(date.fromisoformat(effective), lang)
+    footer = f"{i18n.t(lang, 'effective', date=day)} ({effective})\nSHA-256 {digest}"
+    return ("@page { @top-left { content: " + css_string(title) + "; } "
+            "@bottom-left { content: " + css_string(footer) + "; } }")
+
+
+def embed_link(page_url: str, version_url: str) -> str:
+    """The embed.json a version page advertises: its own folder's (the policy's main page and
+    the dated pages have one), else the dated version's."""
+    policy_root = version_url.rstrip("/").rsplit("/", 1)[0] + "/"
+    target = (page_url if page_url in (version_url, policy_root) else version_url) + "embed.json"
+    return rel(page_url, target)
+
+
+def pdf_targets(builder) -> list[tuple[str, str, str, str]]:
+    """(page path, pdf path, effective, content hash) for each version in each language."""
+    out = []
+    for p in builder.policies:
+        for lang in p.manifest.languages:
+            for v in _versions(p, lang):
+                page = policy_url(lang, p.manifest.id, v.key)
+                out.append((page, page + "policy.pdf", v.key, content_hash(v, lang)))
+    return out
