@@ -98,9 +98,11 @@ def compare_body(diff, cls, numbers: dict, lang: str) -> dict:
 def standalone_html(policy, lang, old, new, d, cls) -> str:
     """`policygen diff --format html`: one self-contained page (no external resources)."""
     from .site import ENV, clause_numbers
+    from .summary import changes_view
 
     text = new.texts.get(lang) or old.texts.get(lang)
     numbers = clause_numbers(text.manifest, text.clauses) if text else {}
     body = compare_body(d, cls, numbers, lang)
     return ENV.get_template("compare_standalone.html").render(
-        lang=lang, policy=policy, old=old.ref, new=new.ref, t=lambda k, **kw: i18n.t(lang, k, **kw), **body)
+        lang=lang, policy=policy, old=old.ref, new=new.ref, t=lambda k, **kw: i18n.t(lang, k, **kw),
+        summary_changes=changes_view(old.texts.get(lang), new.texts.get(lang), lang), **body)

@@ -342,6 +342,10 @@ def test_diff_text_and_md_have_a_summary_changes_section(acme):
     assert "  retention of account data 1 year -> 3 years  [long-keep-data]\n" in section
     md = run(["diff", "2024-01-01", "2025-01-01", "--policy", "acme", "--format", "md"], cwd=acme).stdout
     assert "\n### Summary changes\n\n- + precise location (sensitive) (`data-collect`)\n" in md
+    page = BeautifulSoup(run(["diff", "2024-01-01", "2025-01-01", "--policy", "acme", "--format", "html"],
+                             cwd=acme).stdout, "html.parser")
+    assert [li.get_text() for li in page.select(".pg-ds-changes li")][:2] == [
+        "+ precise location (sensitive)", "+ shared with insurance partner (controller)"]
     same = run(["diff", "2025-01-01", "draft", "--policy", "acme"], cwd=acme).stdout
     assert "Summary changes:\n  No change to the data-practices summary.\n" in same
 
