@@ -39,25 +39,41 @@ def _matches(release: Release, texts: dict[str, PolicyText]) -> bool:
 def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_root: str = "policy_src") -> list[Version]:
     """Every release of one policy with its text, oldest first; raises on tampering."""
     findings: list[Finding] = []
+    ledger_bytes = worktree.read(f"{policy_id}/releases.yml")
     ledger = read_ledger(worktree, policy_id, findings)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise PolicyError("the release ledger is invalid", findings=errors)
     if not ledger:
         return []
-    candidates: dict[str, list[str]] = {}
+    memo_key = None
     if repo is not None and repo.available:
         repo.require_full_history()
-        for commit, path in repo.commits_touching(f"{policy_id}/releases.yml"):
-            folder = path.rsplit("/", 1)[0] if "/" in path else policy_id  # the folder's name then
+        # The result is a function of the commit checked out, the ledger in the work tree and
+        # where the sources are: a rebuild (``policygen serve``) that changed neither reuses it.
+        memo_key = (repo.repo.git_dir, repo.src_abs, repo.repo.head.commit.hexsha, policy_id, ledger_bytes,
+                    display_root)
+        got = _RESOLVED.get((repo.src_abs, policy_id))
+        if got is not None and got[0] == memo_key:
+            return list(got[1])
+    candidates: dict[str, list[str]] = {}
+    if repo is not None and repo.available:
+        touched = [(commit, path.rsplit("/", 1)[0] if "/" in path else policy_id)  # the folder's name then
+                   for commit, path in repo.commits_touching(f"{policy_id}/releases.yml")]
+        # Every version's text is read from these commits: read their folders from git in one go.
+        repo.prefetch(touched)
+        for commit, folder in touched:
             for r in read_ledger(repo.source(commit), folder, []):
                 candidates.setdefault(r.key, []).append((commit, folder))
     versions = []
     ledger_path = f"{display_root}/{policy_id}/releases.yml"
+    texts_at: dict = {}
     for r in ledger:
         found = None
         for commit, folder in candidates.get(r.key, []):
-            texts = _texts_at(repo.source(commit), folder)
+            texts = texts_at.get((commit, folder))
+            if texts is None:
+                texts = texts_at[(commit, folder)] = _texts_at(repo.source(commit), folder)
             if _matches(r, texts):
                 found = Version(release=r, commit=commit, texts={lg: texts[lg] for lg in r.hashes})
                 break
@@ -78,7 +94,13 @@ def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_
                 "was changed after publication", path=ledger_path, line=r.line or None,
                 hint="published versions are frozen; restore the original history, and release corrections as a new version")
         versions.append(found)
+    if memo_key is not None and all(v.commit is not None for v in versions):
+        _RESOLVED[(repo.src_abs, policy_id)] = (memo_key, tuple(versions))
     return versions
+
+
+# (sources folder, policy) -> (what the result depends on, versions): the last result only.
+_RESOLVED: dict = {}
 
 
 def current_version(versions: list[Version], today: date) -> Version | None:
