@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from importlib import resources
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from markupsafe import Markup
 
@@ -41,11 +41,6 @@ def theme_dir() -> str:
 
 
 class PolicygenPlugin(BasePlugin[PolicygenConfig]):
-    command = "build"
-
-    def on_startup(self, command, dirty):
-        self.command = command
-
     def on_config(self, config):
         self.src = os.path.abspath(self.config.src or config.docs_dir)
         # policygen's own theme overrides sit under a project's custom_dir and above Material.
@@ -70,7 +65,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         self.builder = SiteBuilder(sites, self.today, self.cache)
         self.sites = sites
         # PDFs are opt-in (a browser is heavy) and never made by the live preview.
-        self.pdf = (self.config.pdf or os.environ.get("POLICYGEN_PDF") == "1") and self.command != "serve"
+        self.pdf = (self.config.pdf or os.environ.get("POLICYGEN_PDF") == "1") and not _serving(config)
         self.builder.pdf = self.pdf
         # MkDocs' own sitemap lists every page; ours lists the versions in force (publish.sitemap_xml).
         config.theme.static_templates.discard("sitemap.xml")
@@ -141,6 +136,13 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         if not _inside(self.src, config.docs_dir):
             server.watch(self.src)
         return server
+
+
+def _serving(config) -> bool:
+    """Under ``mkdocs serve`` site_url points at the dev server (no on_startup hook here: it
+    would make MkDocs keep one plugin instance across builds)."""
+    addr = config.dev_addr
+    return bool(config.site_url) and urlsplit(config.site_url).netloc == f"{addr.host}:{addr.port}"
 
 
 def _publishing_context(context, page, site_url: str) -> None:
