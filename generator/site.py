@@ -266,7 +266,9 @@ class SiteBuilder:
         noindex = superseded or is_upcoming
         alternates = [{"lang": lg["lang"], "href": lg["href"]} for lg in langs]
         meta = self._meta(lang, m.title(lang), alternates, noindex=noindex, search=(kind == "current"),
-                          canonical=policy_url(lang, m.id) if superseded else None)
+                          # the dated copy of the version in force points at the page in force
+                          canonical=policy_url(lang, m.id) if superseded or (
+                              kind == "dated" and cur is not None and v.key == cur.key) else None)
         # for the print footer (policygen.publish.print_css): the legal record names its version
         meta.update(effective=v.key, content_hash=v.release.hashes.get(lang) or text.content_hash,
                     version_url=policy_url(lang, m.id, v.key))
