@@ -67,6 +67,11 @@ def _construct_mapping(loader, node, deep=False):
     seen = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:  # "? [a, b]": a list as a key
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain value, not a list or mapping", key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -197,11 +202,31 @@ def parse_manifest(text: str, path: str, findings: list[Finding], policy_id: str
         clauses = []
     seen = set()
     for cid in clauses:
+        if isinstance(cid, (list, dict, bool)) or cid is None or not ID_RE.match(str(cid)):
+            findings.append(Finding(path, line("clauses"), f"invalid clause id {cid!r} in 'clauses'",
+                                    hint="list clause ids (lower-case letters, digits and '-'), one per line"))
+            ok = False
+            continue
         if str(cid) in seen:
             findings.append(Finding(path, line("clauses"), f"clause id {cid!r} listed twice in 'clauses'"))
             ok = False
         seen.add(str(cid))
-    regimes = data.get("regimes") or ["gdpr"]
+
+    def as_list(key, default):
+        """A list value; a single string stands for a list of one."""
+        value = data.get(key) or default
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list):
+            findings.append(Finding(path, line(key), f"'{key}' must be a list", hint=f"for example: {key}: [...]"))
+            return None
+        return value
+
+    regimes = as_list("regimes", ["gdpr"])
+    unnumbered = as_list("unnumbered", [])
+    if regimes is None or unnumbered is None:
+        ok = False
+        regimes = regimes or []
     for r in regimes:
         if r not in REGIMES:
             findings.append(Finding(path, line("regimes"), f"unknown regime {r!r}",
@@ -213,19 +238,33 @@ def parse_manifest(text: str, path: str, findings: list[Finding], policy_id: str
                                 hint="use one of: " + ", ".join(NUMBERINGS)))
         ok = False
     notice_days = data.get("notice_days", 30)
-    if not isinstance(notice_days, int) or notice_days < 0:
+    if not isinstance(notice_days, int) or isinstance(notice_days, bool) or notice_days < 0:
         findings.append(Finding(path, line("notice_days"), "notice_days must be a whole number of days"))
         ok = False
     titles = data.get("title") or {}
     if isinstance(titles, str):
-        titles = {langs[0] if langs else "en": titles}
+        titles = {langs[0] if langs and isinstance(langs[0], str) else "en": titles}
+    if not isinstance(titles, dict) or any(isinstance(v, (list, dict)) or v is None for v in titles.values()):
+        findings.append(Finding(path, line("title"), "'title' must be a title, or one title per language",
+                                hint="for example: title: {en: Privacy Policy, zh-CN: 隐私政策}"))
+        ok = False
+    entity = data.get("entity") or {}
+    if isinstance(entity, str):
+        entity = {"name": entity}
+    if not isinstance(entity, dict):
+        findings.append(Finding(path, line("entity"), "'entity' must be a mapping such as 'name: Acme Ltd'"))
+        ok = False
+    promises = data.get("promises") or {}
+    if not isinstance(promises, dict):
+        findings.append(Finding(path, line("promises"), "'promises' must be a mapping (see README)"))
+        ok = False
     if not ok:
         return None
     return Manifest(
         id=policy_id, titles={str(k): str(v) for k, v in titles.items()}, languages=tuple(langs),
-        clauses=tuple(str(c) for c in clauses), entity=data.get("entity") or {},
+        clauses=tuple(str(c) for c in clauses), entity=entity,
         regimes=tuple(regimes), notice_days=notice_days, numbering=numbering,
-        unnumbered=tuple(data.get("unnumbered") or ()), promises=data.get("promises") or {},
+        unnumbered=tuple(str(u) for u in unnumbered), promises=promises,
         path=path,
     )
 
@@ -263,14 +302,22 @@ def parse_releases(text: str, path: str, findings: list[Finding]) -> list[Releas
             continue
         seen[eff] = line
         level = e.get("level", "editorial")
-        if level not in LEVELS:
+        if isinstance(level, (list, dict)) or level not in LEVELS:
             findings.append(Finding(path, line, f"unknown level {level!r}", hint="use one of: " + ", ".join(LEVELS)))
+            continue
+        content, stale = e.get("content") or {}, e.get("stale_translations") or {}
+        if not isinstance(content, dict) or any(isinstance(v, (list, dict)) or v is None for v in content.values()):
+            findings.append(Finding(path, line, "'content' must map each language to its content hash",
+                                    hint="released entries are written by 'policygen release'; restore this one from git"))
+            continue
+        if not isinstance(stale, dict):
+            findings.append(Finding(path, line, "'stale_translations' must map each language to clause ids"))
             continue
         out.append(Release(
             effective=eff, level=level, computed_level=e.get("computed_level"),
             justification=e.get("justification"), summary=str(e.get("summary") or ""),
-            hashes={str(k): str(v) for k, v in (e.get("content") or {}).items()},
-            backfill=bool(e.get("backfill", False)), stale=e.get("stale_translations") or {},
+            hashes={str(k): str(v) for k, v in content.items()},
+            backfill=bool(e.get("backfill", False)), stale=stale,
             line=line or 0,
         ))
     return sorted(out, key=lambda r: r.effective)

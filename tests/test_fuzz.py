@@ -1,0 +1,236 @@
+"""Hypothesis: the front matter parser, the importer and the diff engine never crash on
+arbitrary input; user errors are PolicyError (with a line inside the file), nothing else."""
+
+import string
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from policygen.diff import word_diff
+from policygen.errors import Finding, PolicyError
+from policygen.fragments import parse_clause, render_clause_file
+from policygen.importer import parse_html, parse_markdown, parse_text
+from policygen.model import Clause
+
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+# Text with the characters that matter to these parsers: YAML and Markdown syntax, line
+# breaks of every kind, CJK, combining marks, emoji and other planes.
+SYNTAX = st.sampled_from(list("-:#[]{}|>*&!%@`'\"\\,.?()<>/=_~ \t\n\r") +
+                         ["---", "...", "\n---\n", "- ", ": ", "# ", "## ", "1. ", "I.", "(1) ", "•", "\u3000",
+                          "\ufeff", "\u2028", "\x00", "\x85", "é", "e\u0301", "😀", "<script>", "<p>", "</p>",
+                          "&amp;", "&#0;", "<!--", "-->", "<![CDATA[", "id: x", "title: T"])
+TEXT = st.lists(st.one_of(st.text(max_size=12), CJK, SYNTAX), max_size=40).map("".join)
+
+
+def assert_findings_point_into(text: str, findings: list):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+    for f in findings:
+        assert isinstance(f, Finding)
+        assert f.severity in ("error", "warning")
+        assert f.message and f.path == "policy_src/acme/en/x.md"
+        assert f.line is None or 1 <= f.line <= lines + 1, (f, lines)
+
+
+@SETTINGS
+@given(TEXT)
+@example("---\n")
+@example("---\n---\n")
+@example("---\nid: [\n---\n")
+@example("---\n: \n---\n")
+@example("---\n? [a, b]\n: c\nid: a\ntitle: b\n---\n")
+@example("---\nid: a\ntitle: b\npurposes: !!python/object:os.system echo\n---\n")
+@example("---\nid: a\ntitle: b\n&x a: *x\n---\n")
+@example("---\nid: 1.5\ntitle: 2024-01-01\n---\n")
+def test_parse_clause_never_crashes(text):
+    findings = []
+    clause = parse_clause(text, "policy_src/acme/en/x.md", findings)
+    assert_findings_point_into(text, findings)
+    if clause is None:
+        assert any(f.severity == "error" for f in findings)
+    else:
+        assert clause.id and clause.title.strip()
+
+
+@SETTINGS
+@given(st.text(max_size=200))
+def test_parse_clause_never_crashes_inside_front_matter(inner):
+    """Arbitrary text where the YAML goes, so the YAML loader itself is exercised."""
+    text = f"---\n{inner}\n---\n\nBody.\n"
+    findings = []
+    parse_clause(text, "policy_src/acme/en/x.md", findings)
+    assert_findings_point_into(text, findings)
+
+
+IDS = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
+PLAIN = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+FACTS = st.dictionaries(st.sampled_from(["purposes", "retention", "transfers", "children"]),
+                        st.one_of(st.lists(PLAIN, max_size=3), PLAIN, st.booleans()), max_size=3)
+
+
+@SETTINGS
+@given(IDS, PLAIN.filter(lambda t: t.strip()), st.text(max_size=200), FACTS)
+def test_clause_file_round_trip(cid, title, body, facts):
+    """What the importer writes, the parser reads back unchanged."""
+    body = body.replace("\r", "").replace("\x00", "")
+    clause = Clause(id=cid, title=title.strip(), body=body, facts=facts)
+    findings = []
+    back = parse_clause(render_clause_file(clause), "policy_src/acme/en/x.md", findings)
+    assert back is not None, findings
+    assert (back.id, back.title, back.facts) == (cid, title.strip(), facts)
+    assert back.body.strip() == body.strip()
+
+
+def import_never_crashes(parse, text):
+    try:
+        doc = parse(text)
+    except PolicyError as exc:
+        assert exc.format()  # a message for the user, not a traceback
+        return
+    for s in doc.sections:
+        assert isinstance(s.title, str) and isinstance(s.body, str)
+    for line, _text, _why in doc.dropped:
+        assert isinstance(line, int)
+
+
+@SETTINGS
+@given(TEXT)
+@example("")
+@example("\n\n")
+@example("I.\nII.\nIII.\n")
+@example("Last updated: 2023.02.30\n1. A\nx\n")
+@example("Privacy\n1. One\ntext\n2. Two\n1) a\n(1) b\n  • c\nScroll\n")
+def test_import_text_never_crashes(text):
+    import_never_crashes(parse_text, text)
+
+
+@SETTINGS
+@given(TEXT)
+@example("")
+@example("---\n[\n---\n# T\n")
+@example("---\ndate: 2023-02-30\n---\n")
+@example("# A\n# B\n```\n## not a heading\n")
+@example("Last updated: February 30, 2023\n## 1. A\n")
+def test_import_markdown_never_crashes(text):
+    import_never_crashes(parse_markdown, text)
+
+
+HTML_BITS = st.sampled_from(["<h1>", "</h1>", "<h2>", "</h2>", "<p>", "</p>", "<ul>", "<li>", "</ul>", "<ol>",
+                             "<table><tr><td>", "</td></tr></table>", "<a href='javascript:x'>", "<a href=#>",
+                             "</a>", "<br>", "<pre>", "</pre>", "<blockquote>", "<script>", "</script>",
+                             "<!--", "-->", "<b>", "<i>", "<code>", "<title>", "<body>", "&nbsp;", "&lt;"])
+HTML = st.lists(st.one_of(TEXT, HTML_BITS), max_size=40).map("".join)
+
+
+@SETTINGS
+@given(HTML)
+@example("<h1></h1><h2>1.</h2>")
+@example("<table></table><ul><li><ul><li>x</ul></ul>")
+def test_import_html_never_crashes(text):
+    import_never_crashes(parse_html, text)
+
+
+UNICODE = st.text(st.one_of(st.characters(blacklist_categories=("Cs",)), CJK, st.sampled_from(list(" \n\t。，、"))),
+                  max_size=80)
+
+
+def sides(segs):
+    new = "".join(t for op, t in segs if op in ("equal", "insert"))
+    old = "".join(t for op, t in segs if op in ("equal", "delete"))
+    return old, new
+
+
+@SETTINGS
+@given(UNICODE, UNICODE)
+@example("我们收集您的姓名", "我们收集您的姓名和电话")
+@example("a b", "a  b")
+@example("", "x")
+@example("x", "")
+@example("e\u0301", "é")
+def test_word_diff_reproduces_both_texts(a, b):
+    segs = word_diff(a, b)
+    assert all(op in ("equal", "insert", "delete") and t for op, t in segs)
+    assert sides(segs) == (a, b)
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["我们", "收集", "您的", "个人信息", "we", "collect", "data", " ", "\n", "，", "。"]),
+                max_size=30),
+       st.lists(st.tuples(st.integers(0, 30), st.sampled_from(["", "不", "电话", "phone", " ", "。"])), max_size=5))
+def test_word_diff_round_trip_on_edits(words, edits):
+    """Realistic edits of a mixed Chinese/English text."""
+    a = "".join(words)
+    b_words = list(words)
+    for pos, new in edits:
+        pos = min(pos, len(b_words))
+        if new:
+            b_words.insert(pos, new)
+        elif b_words and pos < len(b_words):
+            del b_words[pos]
+    b = "".join(b_words)
+    assert sides(word_diff(a, b)) == (a, b)
+
+
+# --- policy.yml and releases.yml: any YAML value in any key ------------------------------
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 40), st.floats(allow_nan=False), PLAIN,
+                    st.sampled_from(["en", "zh-CN", "gdpr", "pipl", "roman", "none", "intro", "2024-01-01",
+                                     "2024-02-30", "editorial", "consent", "a" * 64]))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                      st.dictionaries(PLAIN | st.sampled_from(["en", "name"]),
+                                                                      inner, max_size=3)), max_leaves=8)
+MANIFEST_KEYS = ["title", "entity", "languages", "clauses", "regimes", "notice_days", "numbering", "unnumbered",
+                 "promises"]
+RELEASE_KEYS = ["effective", "level", "computed_level", "justification", "summary", "content", "backfill",
+                "stale_translations"]
+
+
+def dump(data) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+@SETTINGS
+@given(st.fixed_dictionaries({}, optional={k: VALUES for k in MANIFEST_KEYS}),
+       st.sampled_from([None, ["en"], ["en", "zh-CN"]]), st.sampled_from([None, ["intro", "data"]]))
+@example({"title": ["a"]}, ["en"], ["intro"])
+@example({"unnumbered": 5}, ["en"], ["intro"])
+@example({"entity": "Acme Ltd", "regimes": "pipl"}, ["en"], ["intro"])
+def test_parse_manifest_never_crashes(data, languages, clauses):
+    from policygen.fragments import parse_manifest
+
+    if languages is not None:
+        data.setdefault("languages", languages)
+    if clauses is not None:
+        data.setdefault("clauses", clauses)
+    text = dump(data)
+    findings = []
+    m = parse_manifest(text, "policy_src/acme/en/x.md", findings, "acme")
+    assert_findings_point_into(text, findings)
+    if m is None:
+        assert any(f.severity == "error" for f in findings)
+    else:
+        # What the rest of the program relies on.
+        assert all(isinstance(x, str) for x in (*m.languages, *m.clauses, *m.regimes, *m.unnumbered))
+        assert isinstance(m.entity, dict) and isinstance(m.promises, dict)
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in m.titles.items())
+        assert m.title("en") and m.source_lang in m.languages
+
+
+@SETTINGS
+@given(st.lists(st.fixed_dictionaries({}, optional={k: VALUES for k in RELEASE_KEYS}), max_size=4),
+       st.booleans())
+@example([{"effective": "2023-01-01", "content": ["a"]}], True)
+@example([{"effective": "2023-01-01", "stale_translations": 5}], True)
+def test_parse_releases_never_crashes(entries, wrapped):
+    from policygen.fragments import parse_releases
+
+    text = dump({"releases": entries} if wrapped else entries)
+    findings = []
+    releases = parse_releases(text, "policy_src/acme/en/x.md", findings)
+    assert_findings_point_into(text, findings)
+    for r in releases:
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in r.hashes.items())  # str() of a scalar
+        assert isinstance(r.stale, dict)
