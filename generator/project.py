@@ -43,7 +43,8 @@ class _Prefixed:
         self.prefix = prefix.rstrip("/")
 
     def __call__(self, f: Finding) -> Finding:
-        return Finding(f"{self.prefix}/{f.path}" if self.prefix else f.path, f.line, f.message, f.severity, f.hint)
+        path = f"{self.prefix}/{f.path}" if self.prefix and f.path else (f.path or self.prefix)
+        return Finding(path, f.line, f.message, f.severity, f.hint)
 
 
 def check_sources(src_dir: str, lint: bool = True) -> tuple[list, list[Finding]]:
@@ -56,7 +57,7 @@ def check_sources(src_dir: str, lint: bool = True) -> tuple[list, list[Finding]]
     loaded = []
     ids = list_policies(src, "")
     if not ids:
-        findings.append(Finding(display_path(src_dir), None, "no policies found (no <policy>/policy.yml)",
+        findings.append(Finding("", None, "no policies found (no <policy>/policy.yml)",
                                 hint="import one with 'policygen import FILE --policy NAME --lang en'"))
     for pid in ids:
         manifest, texts = load_policy(src, "", pid, findings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from .classify import Classification
 from .diff import PolicyDiff
@@ -57,10 +58,18 @@ def changed_paragraphs(segs) -> list[list]:
     return [p for p in paras if any(op != "equal" and t.strip() for op, t in p)]
 
 
+MD_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~])")
+
+
+def _md_text(text: str) -> str:
+    """Policy text placed in Markdown stays text: no live links, emphasis or HTML."""
+    return MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
 def _md_redline(segs) -> str:
     out = []
     for op, text in segs:
-        t = text.replace("~", "\\~")
+        t = text
         if not t.strip():
             out.append(text if op != "delete" else "")
             continue
@@ -68,11 +77,11 @@ def _md_redline(segs) -> str:
         trail = t[len(t.rstrip()):]
         core = t.strip().replace("\n", " ")
         if op == "insert":
-            out.append(f"{lead}<ins>{html.escape(core)}</ins>{trail}")
+            out.append(f"{lead}<ins>{_md_text(core)}</ins>{trail}")
         elif op == "delete":
-            out.append(f"{lead}<del>{html.escape(core)}</del>{trail}")
+            out.append(f"{lead}<del>{_md_text(core)}</del>{trail}")
         else:
-            out.append(html.escape(text, quote=False))
+            out.append(_md_text(text))
     return "".join(out)
 
 

@@ -5,6 +5,7 @@ policies and their versions. Pure; the MkDocs plugin turns these into pages.
 from __future__ import annotations
 
 import posixpath
+from html import escape as html_escape
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -362,7 +363,8 @@ class SiteBuilder:
         }
 
     def _meta(self, lang: str, title: str, alternates, noindex=False, search=True, canonical=None) -> dict:
-        meta = {"title": title, "html_lang": lang, "ui_lang": i18n.material_language(lang),
+        # Material prints the meta title unescaped (<title>, header, search index): escape it here.
+        meta = {"title": html_escape(title), "html_lang": lang, "ui_lang": i18n.material_language(lang),
                 "alternates": alternates, "hide": ["navigation"]}
         if noindex:
             meta["robots"] = "noindex"

@@ -180,8 +180,6 @@ def test_empty_policy(project, manifest, pattern):
     assert not (project / "site").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="project.check_sources prefixes the source folder twice "
-                                       "('policy_src/policy_src: error: no policies found')")
 def test_no_policies_at_all(project):
     check(project, r"^policy_src: error: no policies found")
 
