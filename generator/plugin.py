@@ -16,7 +16,7 @@ from markupsafe import Markup
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .errors import PolicyError
@@ -105,7 +105,11 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
     def on_nav(self, nav, config, files):
         return nav
 
+    @event_priority(-100)  # after the search plugin's, see on_page_content
     def on_page_context(self, context, page, config, nav):
+        spec = self.pages.get(page.file.src_uri)
+        if spec is not None and not page.content:
+            page.content = spec.html
         # One build serves every language: the header shows the site name in the page's language.
         if not hasattr(self, "_site_name"):
             self._site_name = config.site_name
@@ -120,7 +124,14 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
 
     def on_page_content(self, html, page, config, files):
         spec = self.pages.get(page.file.src_uri)
-        return spec.html if spec is not None else html
+        if spec is None:
+            return html
+        if (spec.meta.get("search") or {}).get("exclude"):
+            # A page kept out of search (superseded, compare, draft) gets its HTML in
+            # on_page_context, after the search plugin's: Material would otherwise run a regex
+            # over every such page, most of the site, only to skip it.
+            return ""
+        return spec.html
 
     def on_post_build(self, config):
         if self.pdf:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import threading
 
 import markdown
 import nh3
@@ -62,8 +63,17 @@ def _shift_headings(text: str) -> str:
                   text, flags=re.M)
 
 
+_LOCAL = threading.local()  # one Markdown converter per thread, reset between texts
+
+
 def markdown_to_html(text: str) -> str:
-    md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    exts = tuple(EXTENSIONS)
+    md = getattr(_LOCAL, "md", None)
+    if md is None or _LOCAL.exts != exts:
+        md = _LOCAL.md = markdown.Markdown(extensions=list(exts), output_format="html")
+        _LOCAL.exts = exts
+    else:
+        md.reset()
     return sanitize(md.convert(_shift_headings(text)))
 
 
@@ -80,27 +90,41 @@ def plain_text(text: str) -> str:
 
 
 class RenderCache:
-    """Content-addressed cache of rendered clause bodies, in memory and optionally on disk."""
+    """Content-addressed cache of rendered clause bodies, in memory and optionally on disk.
+
+    The key is a hash of the renderer settings (``SETTINGS_KEY``, or of ``SETTINGS`` if it
+    was changed at run time; read when the cache is made) and of the Markdown text. The
+    memory part is shared by every cache of the process, so a rebuild in the same process
+    (``policygen serve``) renders only texts it has not seen; the directory keeps renders
+    between builds.
+    """
 
     def __init__(self, directory: str | None = None):
         self.directory = directory
-        self.memory: dict[str, str] = {}
+        current = canonical_json(SETTINGS)
+        self.settings = SETTINGS_KEY if current == _SETTINGS_JSON else sha256(current)[:16]
+        self.memory = _MEMORY.setdefault(self.settings, {})  # text -> html
         self.hits = 0
         self.misses = 0
 
     def key(self, text: str) -> str:
-        return sha256(SETTINGS_KEY + "\0" + text)
+        return sha256(self.settings + "\0" + text)
 
     def render(self, text: str) -> str:
-        k = self.key(text)
-        got = self.memory.get(k)
+        got = self.memory.get(text)
         if got is not None:
             self.hits += 1
             return got
+        k = self.key(text)
         path = os.path.join(self.directory, k[:2], k + ".html") if self.directory else None
-        if path and os.path.exists(path):
-            with open(path, encoding="utf-8") as fh:
-                got = fh.read()
+        got = None
+        if path:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    got = fh.read()
+            except FileNotFoundError:
+                got = None
+        if got is not None:
             self.hits += 1
         else:
             got = markdown_to_html(text)
@@ -111,5 +135,12 @@ class RenderCache:
                 with open(tmp, "w", encoding="utf-8") as fh:
                     fh.write(got)
                 os.replace(tmp, path)
-        self.memory[k] = got
+        if len(self.memory) >= _MEMORY_LIMIT:
+            self.memory.clear()
+        self.memory[text] = got
         return got
+
+
+_SETTINGS_JSON = canonical_json(SETTINGS)
+_MEMORY: dict[str, dict[str, str]] = {}  # settings key -> {Markdown text: html}, for the whole process
+_MEMORY_LIMIT = 50_000

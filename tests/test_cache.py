@@ -1,0 +1,166 @@
+"""The render cache (policygen.render.RenderCache) is content-addressed: an edited clause is
+rendered again, a change of renderer settings invalidates every entry, and a build with a
+warm cache is byte for byte the build without one."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import GIT_ENV, commit_all, git, run, write
+
+TODAY = "2026-11-23"
+
+MANIFEST = """title:
+  en: Acme Privacy Policy
+  zh-CN: Acme 隐私政策
+languages: [en, zh-CN]
+clauses: [data, contact]
+"""
+
+
+def clause(cid, title, body, source_hash=None):
+    extra = f"source_hash: {source_hash}\n" if source_hash else ""
+    return f"---\nid: {cid}\ntitle: {title}\n{extra}---\n\n{body}\n"
+
+
+def write_policy(project: Path, data_en: str, data_zh: str):
+    from policygen.fragments import parse_clause
+    from policygen.lint import source_hash
+
+    base = project / "policy_src" / "acme"
+    write(base / "policy.yml", MANIFEST)
+    en = {"data": ("Data We Collect", data_en),
+          "contact": ("Contact Us", "Write to privacy@example.com with any question.")}
+    zh = {"data": ("我们收集的数据", data_zh), "contact": ("联系我们", "如有任何问题，请发送邮件至 privacy@example.com。")}
+    for cid, (title, body) in en.items():
+        write(base / "en" / f"{cid}.md", clause(cid, title, body))
+    for cid, (title, body) in zh.items():
+        text = (base / "en" / f"{cid}.md").read_text(encoding="utf-8")
+        write(base / "zh-CN" / f"{cid}.md", clause(cid, title, body, source_hash(parse_clause(text, "x", []))))
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """Two released versions in git; the work tree (draft) equals the second."""
+    os.makedirs(GIT_ENV["HOME"], exist_ok=True)
+    d = tmp_path_factory.mktemp("cache") / "proj"
+    d.mkdir()
+    git(d, "init", "-q", "-b", "main")
+    write_policy(d, "We collect your **name** and email address.\n\n### Details\n\n- name\n- email address",
+                 "我们收集您的**姓名**和电子邮件地址。\n\n- 姓名\n- 电子邮件地址")
+    commit_all(d, "Policy", date="2023-01-01")
+    run(["release", "--policy", "acme", "--effective", "2023-02-01", "--backfill"], cwd=d)
+    commit_all(d, "Release 2023-02-01", date="2023-01-02")
+    write_policy(d, "We collect your **name**, email address and postal address.\n\n### Details\n\n"
+                    "- name\n- email address\n- postal address",
+                 "我们收集您的**姓名**、电子邮件地址和邮寄地址。\n\n- 姓名\n- 电子邮件地址\n- 邮寄地址")
+    commit_all(d, "Postal address", date="2024-01-01")
+    run(["release", "--policy", "acme", "--effective", "2024-02-01", "--backfill"], cwd=d)
+    commit_all(d, "Release 2024-02-01", date="2024-01-02")
+    return d
+
+
+def tree(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def build(project, out, cache=None, draft=False):
+    args = ["build", "--date", TODAY, "--out", str(out)] + (["--draft"] if draft else [])
+    return run(args, cwd=project, env={"POLICYGEN_CACHE": str(cache)} if cache else {"POLICYGEN_CACHE": ""})
+
+
+def test_cached_and_uncached_builds_are_byte_identical(history, tmp_path):
+    cache = tmp_path / "render-cache"
+    build(history, tmp_path / "cold", cache)
+    entries = list(cache.rglob("*.html"))
+    assert entries, "the first build should fill the render cache"
+    build(history, tmp_path / "warm", cache)
+    assert sorted(cache.rglob("*.html")) == sorted(entries), "a warm build renders nothing new"
+    build(history, tmp_path / "none")
+    none, cold, warm = tree(tmp_path / "none"), tree(tmp_path / "cold"), tree(tmp_path / "warm")
+    assert len(none) > 20
+    assert sorted(none) == sorted(cold) == sorted(warm)
+    differ = [name for name in none if not (none[name] == cold[name] == warm[name])]
+    assert not differ, f"{len(differ)} files differ, e.g. {differ[:5]}"
+
+
+def test_an_edited_clause_is_rendered_again(history, tmp_path):
+    cache = tmp_path / "render-cache"
+    draft_page = tmp_path / "site" / "en" / "acme" / "draft" / "index.html"
+    build(history, tmp_path / "site", cache, draft=True)
+    assert "postal address" in draft_page.read_text(encoding="utf-8")
+    target = history / "policy_src" / "acme" / "en" / "data.md"
+    original = target.read_text(encoding="utf-8")
+    try:
+        # One word: a cache keyed by anything but the text itself would serve the old page.
+        target.write_text(original.replace("postal address.", "billing address."), encoding="utf-8")
+        build(history, tmp_path / "site", cache, draft=True)
+        html = draft_page.read_text(encoding="utf-8")
+        data = html[html.index("Data We Collect"):].split("Contact Us")[0]
+        assert "and billing address." in data and "and postal address." not in data
+        # The released versions keep their own text.
+        released = (tmp_path / "site" / "en" / "acme" / "2024-02-01" / "index.html").read_text(encoding="utf-8")
+        assert "postal address" in released and "billing address" not in released
+    finally:
+        target.write_text(original, encoding="utf-8")
+
+
+def test_render_cache_is_content_addressed(tmp_path):
+    from policygen.render import RenderCache, markdown_to_html
+
+    cache = RenderCache(str(tmp_path))
+    a = cache.render("We collect your *name*.")
+    b = cache.render("We collect your *name* and address.")
+    assert a == markdown_to_html("We collect your *name*.") and "address" in b and a != b
+    assert cache.misses == 2
+    assert cache.render("We collect your *name*.") == a and cache.hits == 1
+    # A second cache (a later build) finds the entries on disk, under the same keys.
+    again = RenderCache(str(tmp_path))
+    assert again.key("x") == cache.key("x")
+    assert len(list(tmp_path.rglob("*.html"))) == 2
+
+
+def _fresh_memory(monkeypatch):
+    # The in-memory part is shared by the whole process: start from an empty one.
+    import policygen.render as render
+
+    monkeypatch.setattr(render, "_MEMORY", {})
+
+
+def test_a_settings_change_invalidates_the_cache(tmp_path, monkeypatch):
+    import policygen.render as render
+
+    _fresh_memory(monkeypatch)
+    text = "## Details\n\nWe keep data for *two* years."
+    before = render.RenderCache(str(tmp_path))
+    key = before.key(text)
+    # Plant a recognisable entry under the current key: it is served while settings stay.
+    path = tmp_path / key[:2] / f"{key}.html"
+    path.parent.mkdir(parents=True)
+    path.write_text("<p>from the cache</p>", encoding="utf-8")
+    assert before.render(text) == "<p>from the cache</p>"
+
+    # Changing the settings key (a new extension, sanitiser policy or version) ...
+    monkeypatch.setattr(render, "SETTINGS_KEY", "0123456789abcdef")
+    after = render.RenderCache(str(tmp_path))
+    assert after.key(text) != key
+    fresh = after.render(text)
+    assert fresh != "<p>from the cache</p>" and "<h4" in fresh and after.misses == 1
+    monkeypatch.undo()
+
+    # ... or the settings themselves, e.g. how far headings are shifted, gives new keys too.
+    _fresh_memory(monkeypatch)
+    monkeypatch.setitem(render.SETTINGS, "heading_shift", 3)
+    changed = render.RenderCache(str(tmp_path))
+    assert changed.key(text) != key
+    assert changed.render(text) != "<p>from the cache</p>" and changed.misses == 1
+
+
+def test_settings_key_covers_the_renderer():
+    import policygen.render as render
+    from policygen.model import canonical_json, sha256
+
+    assert render.SETTINGS_KEY == sha256(canonical_json(render.SETTINGS))[:16]
+    for part in ("extensions", "tags", "attrs", "schemes", "version"):
+        assert part in render.SETTINGS
