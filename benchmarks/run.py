@@ -1,0 +1,340 @@
+"""policygen performance benchmark: `python benchmarks/run.py` (add --quick for a smoke run).
+
+Builds a synthetic corpus in a temporary git repository (N versions x L languages x C
+clauses, see corpus.py) and measures, each next to its target:
+
+  * `policygen build`: wall time and peak RSS (a subprocess);
+  * the per-version way: a plain `mkdocs build` (Material, search, no policygen) of one
+    version on its own, all languages as one page each, timed for a sample of versions
+    and extrapolated to N; the ratio to the policygen build (target >= 20x);
+  * time per version at N = 10, 25, 50, 100 (target: at most 1.5x growth from 10 to 100);
+  * the rebuild `policygen serve` does after one clause of the draft is edited: the MkDocs
+    build function driven twice in one process, as serve does, render cache warm
+    (target < 3 s);
+  * `policygen diff` of two 50 KB versions of a 60-clause policy, in process (median,
+    target < 50 ms);
+  * peak RSS for 100 versions x 10 languages x 60 clauses (target < 1 GB; --skip-big).
+
+The machine may be noisy: the ratios are measured side by side in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from corpus import GIT_ENV, POLICY, Writer, english_sentences, git, make_corpus  # noqa: E402
+
+ENV = {**os.environ, **GIT_ENV, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+ENV.pop("POLICYGEN_CACHE", None)
+ENV.pop("POLICYGEN_DRAFT", None)
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def measured_wait4(cmd, cwd, env=None) -> tuple[float, int]:
+    """Run a command; return (wall seconds, peak RSS in bytes: the largest of it and its children)."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env or ENV, stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            out.seek(0)
+            raise SystemExit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
+                             f"{out.read().decode('utf-8', 'replace')[-4000:]}")
+    return elapsed, usage.ru_maxrss * 1024  # Linux reports KiB
+
+
+def policygen_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "policygen"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "policygen.cli"]
+
+
+def build(repo: Path, as_of: date, out: Path, env=None, draft=False) -> tuple[float, int]:
+    cmd = [*policygen_cmd(), "build", "--src", "policy_src", "--out", str(out), "--date", as_of.isoformat()]
+    if draft:
+        cmd.append("--draft")
+    return measured_wait4(cmd, repo, env)
+
+
+def checkout(src: Path, dst: Path, commit: str) -> Path:
+    subprocess.run(["git", "clone", "-q", str(src), str(dst)], check=True, env=ENV)
+    git(dst, "reset", "-q", "--hard", commit)
+    return dst
+
+
+# --- the per-version way ------------------------------------------------------------
+
+PLAIN_CONFIG = """site_name: Privacy policy
+theme:
+  name: material
+  font: false
+plugins:
+  - search
+"""
+
+
+def plain_site(snapshot: dict, folder: Path) -> Path:
+    """One version as a normal MkDocs project: one page per language."""
+    docs = folder / "docs"
+    docs.mkdir(parents=True)
+    links = []
+    for lang, clauses in snapshot.items():
+        parts = [f"# Privacy policy ({lang})\n"]
+        for i, (title, body) in enumerate(clauses, 1):
+            parts.append(f"## {i}. {title}\n\n{body.strip()}\n")
+        (docs / f"{lang}.md").write_text("\n".join(parts), encoding="utf-8")
+        links.append(f"- [{lang}]({lang}.md)")
+    (docs / "index.md").write_text("# Privacy policy\n\n" + "\n".join(links) + "\n", encoding="utf-8")
+    (folder / "mkdocs.yml").write_text(PLAIN_CONFIG, encoding="utf-8")
+    return folder
+
+
+def plain_build(folder: Path) -> float:
+    secs, _ = measured_wait4([sys.executable, "-m", "mkdocs", "build", "-q"], folder)
+    return secs
+
+
+# --- serve's rebuild, in process ------------------------------------------------------
+
+def incremental_worker(repo: str, as_of: str, cache: str) -> None:
+    """Drive MkDocs' build twice in one process, as `policygen serve` does on a change."""
+    os.chdir(repo)
+    os.environ.update({"POLICYGEN_DRAFT": "1", "POLICYGEN_DATE": as_of, "POLICYGEN_CACHE": cache})
+    import logging
+
+    from mkdocs.commands.build import build as mk_build
+
+    from policygen.buildsite import load_mkdocs_config
+
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    site = tempfile.mkdtemp(prefix="bench-serve-")
+    url = "http://127.0.0.1:8000/"
+
+    def once() -> float:
+        t0 = time.perf_counter()
+        cfg = load_mkdocs_config("mkdocs.yml", "policy_src", site)
+        cfg.site_url = url
+        if not getattr(once, "started", False):
+            cfg.plugins.on_startup(command="serve", dirty=False)
+            once.started = True
+        mk_build(cfg, serve_url=url)
+        return time.perf_counter() - t0
+
+    first = once()
+    folder = Path("policy_src") / POLICY / "en"
+    target = sorted(folder.glob("*.md"))[0]
+    marker = f"Edited for the benchmark at {time.time():.0f}."
+    target.write_text(target.read_text(encoding="utf-8").rstrip("\n") + f"\n\n{marker}\n", encoding="utf-8")
+    second = once()
+    page = Path(site) / "en" / POLICY / "draft" / "index.html"
+    seen = marker in page.read_text(encoding="utf-8")
+    shutil.rmtree(site, ignore_errors=True)
+    print(json.dumps({"first": first, "second": second, "edit_visible": seen}))
+
+
+def incremental(repo: Path, as_of: date, cache: Path) -> dict:
+    cmd = [sys.executable, __file__, "--incremental-worker", str(repo), as_of.isoformat(), str(cache)]
+    proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"incremental worker failed:\n{proc.stdout}\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --- diff ---------------------------------------------------------------------------
+
+def diff_bench(runs: int = 15) -> tuple[float, int]:
+    """Median ms of diff_policy + classify between two ~50 KB, 60-clause versions (en)."""
+    from policygen.classify import classify
+    from policygen.diff import diff_policy
+    from policygen.model import Clause, Manifest, PolicyText
+
+    from corpus import PURPOSES, _edit, clause_ids
+
+    rng = random.Random(11)
+    ids = clause_ids(60)
+    manifest = Manifest(id="bench", titles={"en": "Privacy Policy"}, languages=("en",), clauses=tuple(ids),
+                        regimes=("gdpr", "pipl"))
+    w = Writer("en", rng, english_sentences())
+    old = [Clause(ids[i], f"Clause {i + 1}", w.body(int(rng.triangular(300, 900, 500))),
+                  facts={"purposes": PURPOSES[:2]} if i == 1 else {}) for i in range(60)]
+    size = sum(len(c.body.encode()) for c in old)
+    old_text = PolicyText(manifest, "en", tuple(old))
+    times = []
+    for run in range(runs):
+        r = random.Random(100 + run)
+        new = list(old)
+        for i in r.sample(range(60), 5):  # a fresh edit each run: nothing is served from a memo
+            kind = r.choice(["replace", "add-item", "paragraph", "drop-item"])
+            new[i] = Clause(new[i].id, new[i].title, _edit(new[i].body, kind, Writer("en", r, w.en), r),
+                            facts=new[i].facts)
+        new[1] = Clause(new[1].id, new[1].title, new[1].body, facts={"purposes": PURPOSES[:2] + [f"analytics {run}"]})
+        new_text = PolicyText(manifest, "en", tuple(new))
+        t0 = time.perf_counter()
+        classify(diff_policy(old_text, new_text, "en"), manifest)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), size
+
+
+# --- report ---------------------------------------------------------------------------
+
+class Report:
+    def __init__(self):
+        self.rows = []
+        self.data = {}
+
+    def add(self, key, label, value, target="", ok=None):
+        self.data[key] = value if not isinstance(value, tuple) else list(value)
+        mark = "" if ok is None else ("  PASS" if ok else "  FAIL")
+        line = f"{label:<58} {self.fmt(value):>14}   {target}{mark}"
+        self.rows.append(line)
+        print(line, flush=True)
+
+    @staticmethod
+    def fmt(v):
+        if isinstance(v, float):
+            return f"{v:.2f}"
+        return str(v)
+
+
+def mib(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--versions", "-n", type=int, default=50, help="N versions (default 50)")
+    ap.add_argument("--languages", "-l", type=int, default=4, help="L languages, 1-10 (default 4)")
+    ap.add_argument("--clauses", "-c", type=int, default=60, help="C clauses (default 60)")
+    ap.add_argument("--scaling", default="10,25,50,100", help="N values for time per version")
+    ap.add_argument("--samples", type=int, default=5, help="versions built the per-version way (default 5)")
+    ap.add_argument("--big", default="100,10,60", help="N,L,C of the memory run")
+    ap.add_argument("--skip-big", action="store_true", help="skip the 100 x 10 x 60 memory run (slow)")
+    ap.add_argument("--quick", action="store_true", help="small corpus, smoke test of the benchmark itself")
+    ap.add_argument("--keep", help="make the corpora in this folder and keep them")
+    ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--incremental-worker", nargs=3, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.incremental_worker:
+        incremental_worker(*a.incremental_worker)
+        return 0
+    if a.quick:
+        a.versions, a.languages, a.clauses, a.scaling, a.samples, a.skip_big = 12, 2, 15, "4,8,12", 2, True
+    points = sorted({int(x) for x in a.scaling.split(",")} | {a.versions})
+    work = Path(a.keep or tempfile.mkdtemp(prefix="policygen-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rep = Report()
+    import policygen
+
+    print(f"policygen benchmark: {a.versions} versions x {a.languages} languages x {a.clauses} clauses; "
+          f"policygen from {Path(policygen.__file__).parent}; {os.cpu_count()} CPUs", flush=True)
+    try:
+        nmax = max(points)
+        sample_idx = sorted({round(i * (a.versions - 1) / max(1, a.samples - 1)) for i in range(a.samples)})
+        log(f"making the corpus ({nmax} versions) in {work} ...")
+        t0 = time.perf_counter()
+        info = make_corpus(work / "corpus", nmax, a.languages, a.clauses, snapshot=set(sample_idx),
+                           progress=lambda k, n: log(f"  version {k}/{n}") if k % 10 == 0 else None)
+        log(f"  made in {time.perf_counter() - t0:.0f} s")
+        sizes = {lg: sum(f.stat().st_size for f in (work / "corpus/policy_src" / POLICY / lg).glob("*.md"))
+                 for lg in info.languages}
+        print(f"corpus: {nmax} versions, languages {', '.join(info.languages)}; one version is "
+              f"{sum(sizes.values()) / 1024:.0f} KB of clause files", flush=True)
+
+        def at(n: int) -> tuple[Path, date]:
+            commit = info.versions[n - 1][1]
+            d = info.versions[n - 1][0] + timedelta(days=5)
+            return checkout(work / "corpus", work / f"at-{n}", commit), d
+
+        # 1. the full build, and 3. time per version at each N
+        per_version = {}
+        full = None
+        for n in points:
+            repo, d = at(n)
+            secs, rss = build(repo, d, work / f"site-{n}")
+            pages = sum(1 for _ in (work / f"site-{n}").rglob("index.html"))
+            per_version[n] = secs / n
+            log(f"  N={n}: {secs:.1f} s, {pages} pages, peak {mib(rss)}")
+            if n == a.versions:
+                full = (secs, rss, pages, repo, d)
+            shutil.rmtree(work / f"site-{n}", ignore_errors=True)
+        secs, rss, pages, repo, d = full
+        rep.add("build_s", f"policygen build, {a.versions}x{a.languages}x{a.clauses} ({pages} pages), s", secs)
+        rep.add("build_rss", "  peak RSS", mib(rss))
+
+        # 2. the per-version way
+        plain = []
+        for k in sample_idx:
+            folder = plain_site(info.snapshots[k], work / f"plain-{k}")
+            plain.append(plain_build(folder))
+        mean = statistics.mean(plain)
+        total = mean * a.versions
+        note = (f"{len(plain)} of {a.versions} versions built, extrapolated" if len(plain) < a.versions
+                else "all versions built")
+        rep.add("plain_one_s", "plain mkdocs build of one version (mean), s", mean)
+        rep.add("plain_total_s", f"per-version builds for {a.versions} versions ({note}), s", total)
+        ratio = total / secs
+        rep.add("speedup", "  per-version way / policygen build", f"{ratio:.1f}x", ">= 20x", ratio >= 20)
+
+        # 3. scaling
+        first, last = points[0], points[-1]
+        for n in points:
+            rep.add(f"per_version_{n}", f"time per version at N={n}, s", per_version[n])
+        growth = per_version[last] / per_version[first]
+        rep.add("growth", f"  growth of time per version, N={first} -> N={last}", f"{growth:.2f}x", "<= 1.5x",
+                growth <= 1.5)
+
+        # 4. serve's rebuild after one edit
+        inc = incremental(repo, d, work / "render-cache")
+        rep.add("serve_first_s", "serve: first build (cold, draft included), s", inc["first"])
+        rep.add("serve_rebuild_s", "serve: rebuild after editing one draft clause, s", inc["second"], "< 3 s",
+                inc["second"] < 3 and inc["edit_visible"])
+        if not inc["edit_visible"]:
+            print("  the edit did not show on the draft page!", flush=True)
+        warm, _ = build(repo, d, work / "site-warm", env={**ENV, "POLICYGEN_CACHE": str(work / "render-cache")},
+                        draft=True)
+        rep.add("warm_build_s", "policygen build --draft, new process, render cache warm, s", warm)
+
+        # 5. diff
+        ms, size = diff_bench()
+        rep.add("diff_ms", f"diff + classify, two {size / 1024:.0f} KB versions, 60 clauses (median), ms", ms,
+                "< 50 ms", ms < 50)
+
+        # 6. memory
+        if not a.skip_big:
+            bn, bl, bc = (int(x) for x in a.big.split(","))
+            log(f"making the memory corpus ({bn}x{bl}x{bc}) ...")
+            big = make_corpus(work / "big", bn, bl, bc, seed=13,
+                              progress=lambda k, n: log(f"  version {k}/{n}") if k % 20 == 0 else None)
+            bsecs, brss = build(work / "big", big.build_date, work / "site-big")
+            rep.add("big_s", f"policygen build, {bn}x{bl}x{bc}, s", bsecs)
+            rep.add("big_rss_mib", f"  peak RSS, {bn}x{bl}x{bc}", mib(brss), "< 1 GB", brss < 2**30)
+        else:
+            print("(memory run for 100 x 10 x 60 skipped: --skip-big)", flush=True)
+    finally:
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    if a.json:
+        Path(a.json).write_text(json.dumps(rep.data, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
