@@ -213,7 +213,7 @@ def _not_a_statement(body: str, start: int) -> bool:
 def lint_facts(text: PolicyText) -> list[Finding]:
     """Contacts, transfers and sensitive data in the front matter checked against the text."""
     from .facts import fact_items
-    from .summary import DETAIL_KEYS, VALUE_KEYS, _pick
+    from .summary import VALUE_KEYS, _pick
 
     out = []
     whole = "\n".join(f"{c.title}\n{c.body}" for c in text.clauses)

@@ -61,3 +61,56 @@ def commit_all(d, message, date=None):
 def write(path: Path, text: str):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+# --- policies in temporary repositories -------------------------------------------------
+
+def new_repo(root: Path) -> Path:
+    """A fresh git repository at root/proj."""
+    os.makedirs(GIT_ENV["HOME"], exist_ok=True)
+    project = root / "proj"
+    project.mkdir()
+    git(project, "init", "-q", "-b", "main")
+    return project
+
+
+def import_texts(project: Path, texts: dict, policy: str = "acme") -> None:
+    """Import one Markdown text per language (source language first) with the real CLI."""
+    for lang, text in texts.items():
+        src = project / f"import-{lang}.md"
+        write(src, text)
+        run(["import", src.name, "--policy", policy, "--lang", lang], cwd=project)
+        src.unlink()
+
+
+def clause_path(project: Path, lang: str, cid: str, policy: str = "acme") -> Path:
+    return project / "policy_src" / policy / lang / f"{cid}.md"
+
+
+def edit(project: Path, lang: str, cid: str, old: str, new: str, policy: str = "acme") -> None:
+    p = clause_path(project, lang, cid, policy)
+    text = p.read_text(encoding="utf-8")
+    assert old in text, (old, text)
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def retranslate(project: Path, cid: str | None = None, policy: str = "acme", lang: str = "zh-CN") -> None:
+    """Mark a translated clause (or all of them) as up to date with its source clause."""
+    import re
+
+    from policygen.fragments import parse_clause
+    from policygen.lint import source_hash
+
+    for src in sorted((project / "policy_src" / policy / "en").glob("*.md")):
+        clause = parse_clause(src.read_text(encoding="utf-8"), src.name, [])
+        if cid is not None and clause.id != cid:
+            continue
+        p = clause_path(project, lang, clause.id, policy)
+        p.write_text(re.sub(r"source_hash: \S+", f"source_hash: {source_hash(clause)}", p.read_text(encoding="utf-8")),
+                     encoding="utf-8")
+
+
+def soup(site: Path, path: str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup((site / path / "index.html").read_text(encoding="utf-8"), "html.parser")

@@ -1,7 +1,6 @@
 """Hypothesis: the front matter parser, the importer and the diff engine never crash on
 arbitrary input; user errors are PolicyError (with a line inside the file), nothing else."""
 
-import string
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import GIT_ENV, ROOT, commit_all, git, run, write
+from conftest import GIT_ENV, ROOT, commit_all, edit, git, import_texts, new_repo, retranslate, run, write
 
 TODAY = "2026-11-23"
 VERSIONS = ["2023-01-01", "2024-06-01", "2027-01-15"]  # superseded, current, upcoming
@@ -61,45 +61,17 @@ ZH = """# 隐私政策
 """
 
 
-def _clause(project: Path, lang: str, cid: str) -> Path:
-    return project / "policy_src" / "acme" / lang / f"{cid}.md"
-
-
-def _edit(project: Path, lang: str, cid: str, old: str, new: str) -> None:
-    p = _clause(project, lang, cid)
-    text = p.read_text(encoding="utf-8")
-    assert old in text, (old, text)
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _retranslate(project: Path, cid: str) -> None:
-    from policygen.fragments import parse_clause
-    from policygen.lint import source_hash
-
-    src = parse_clause(_clause(project, "en", cid).read_text(encoding="utf-8"), cid, [])
-    p = _clause(project, "zh-CN", cid)
-    p.write_text(re.sub(r"source_hash: \w+", f"source_hash: {source_hash(src)}", p.read_text(encoding="utf-8")),
-                 encoding="utf-8")
-
 
 def make_project(root: Path) -> Path:
     """acme in en + zh-CN: two past versions and one upcoming notice-level version."""
-    os.makedirs(GIT_ENV["HOME"], exist_ok=True)
-    project = root / "proj"
-    project.mkdir()
-    git(project, "init", "-q", "-b", "main")
-    write(project / "en.md", EN)
-    write(project / "zh.md", ZH)
-    run(["import", "en.md", "--policy", "acme", "--lang", "en"], cwd=project)
-    run(["import", "zh.md", "--policy", "acme", "--lang", "zh-CN"], cwd=project)
-    (project / "en.md").unlink()
-    (project / "zh.md").unlink()
+    project = new_repo(root)
+    import_texts(project, {"en": EN, "zh-CN": ZH})
     commit_all(project, "Import policy", date="2022-12-15")
     run(["release", "--policy", "acme", "--effective", VERSIONS[0], "--backfill"], cwd=project)
     commit_all(project, "Release 1", date="2022-12-16")
-    _edit(project, "en", "contact-us", "Write to", "Please write to")
-    _edit(project, "zh-CN", "contact-us", "如有任何问题", "如您有任何问题")
-    _retranslate(project, "contact-us")
+    edit(project, "en", "contact-us", "Write to", "Please write to")
+    edit(project, "zh-CN", "contact-us", "如有任何问题", "如您有任何问题")
+    retranslate(project, "contact-us")
     commit_all(project, "Clarify contact", date="2024-05-01")
     run(["release", "--policy", "acme", "--effective", VERSIONS[1], "--backfill"], cwd=project)
     commit_all(project, "Release 2", date="2024-05-02")
@@ -111,11 +83,11 @@ def make_project(root: Path) -> Path:
 
 def add_transfer(project: Path) -> None:
     """A notice-level change (a new transfer destination) in both languages."""
-    _edit(project, "en", "share-data", "---\n\nWe do not sell", "transfers:\n- country: Singapore\n---\n\nWe do not sell")
-    _edit(project, "en", "share-data", "hosting provider only.", "hosting provider, which stores data in Singapore.")
-    _edit(project, "zh-CN", "share-data", "---\n\n我们不出售", "transfers:\n- country: 新加坡\n---\n\n我们不出售")
-    _edit(project, "zh-CN", "share-data", "仅与我们的托管服务商共享。", "与我们在新加坡存储数据的托管服务商共享。")
-    _retranslate(project, "share-data")
+    edit(project, "en", "share-data", "---\n\nWe do not sell", "transfers:\n- country: Singapore\n---\n\nWe do not sell")
+    edit(project, "en", "share-data", "hosting provider only.", "hosting provider, which stores data in Singapore.")
+    edit(project, "zh-CN", "share-data", "---\n\n我们不出售", "transfers:\n- country: 新加坡\n---\n\n我们不出售")
+    edit(project, "zh-CN", "share-data", "仅与我们的托管服务商共享。", "与我们在新加坡存储数据的托管服务商共享。")
+    retranslate(project, "share-data")
     commit_all(project, "Add transfer", date="2026-11-20")
 
 
@@ -559,14 +531,14 @@ def released(tmp_path) -> Path:
 
 
 def _add_transfer_en(project: Path) -> None:
-    _edit(project, "en", "share-data", "---\n\nWe do not sell", "transfers:\n- country: Singapore\n---\n\nWe do not sell")
-    _edit(project, "en", "share-data", "hosting provider only.", "hosting provider, which stores data in Singapore.")
+    edit(project, "en", "share-data", "---\n\nWe do not sell", "transfers:\n- country: Singapore\n---\n\nWe do not sell")
+    edit(project, "en", "share-data", "hosting provider only.", "hosting provider, which stores data in Singapore.")
 
 
 def test_gate_fails_on_unreleased_notice_change(released):
     ok = run(["gate", "--policy", "acme", "--today", TODAY], cwd=released)
     assert "acme: ok" in ok.stdout
-    _edit(released, "en", "contact-us", "Write to", "Please write to")  # editorial: no release needed
+    edit(released, "en", "contact-us", "Write to", "Please write to")  # editorial: no release needed
     assert run(["gate", "--policy", "acme", "--today", TODAY], cwd=released).returncode == 0
     _add_transfer_en(released)
     proc = run(["gate", "--policy", "acme", "--today", TODAY], cwd=released, check=False)

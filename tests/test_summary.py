@@ -7,14 +7,13 @@ in a real git repository; the bundled policies are summarised from their own fac
 """
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import GIT_ENV, ROOT, commit_all, git, run, write
+from conftest import ROOT, clause_path, commit_all, edit, import_texts, new_repo, retranslate, run, soup, write
 
 TODAY = "2026-11-23"
 
@@ -130,16 +129,6 @@ transfers:
 }
 
 
-def clause_path(project, lang, cid, policy="acme"):
-    return project / "policy_src" / policy / lang / f"{cid}.md"
-
-
-def edit(project, lang, cid, old, new, policy="acme"):
-    p = clause_path(project, lang, cid, policy)
-    text = p.read_text(encoding="utf-8")
-    assert old in text, (old, text)
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-
 
 def add_facts(project, lang, cid, facts_yaml, policy="acme"):
     """Append YAML facts to a clause's front matter (just before its closing '---')."""
@@ -149,40 +138,17 @@ def add_facts(project, lang, cid, facts_yaml, policy="acme"):
     p.write_text(text[:end + 1] + facts_yaml + text[end + 1:], encoding="utf-8")
 
 
-def retranslate_all(project, policy="acme"):
-    """Mark every translation as up to date with its source clause."""
-    from policygen.fragments import parse_clause
-    from policygen.lint import source_hash
-
-    for src in (project / "policy_src" / policy / "en").glob("*.md"):
-        clause = parse_clause(src.read_text(encoding="utf-8"), "x", [])
-        p = project / "policy_src" / policy / "zh-CN" / f"{clause.id}.md"
-        p.write_text(re.sub(r"source_hash: \w+", f"source_hash: {source_hash(clause)}",
-                            p.read_text(encoding="utf-8")), encoding="utf-8")
-
-
-def soup(site, path):
-    return BeautifulSoup((site / path / "index.html").read_text(encoding="utf-8"), "html.parser")
-
 
 @pytest.fixture(scope="module")
 def acme(tmp_path_factory):
     """Two released versions: the second adds precise location (sensitive), a transfer to
     Singapore, a third-party controller, and keeps account data 3 years instead of 1."""
-    os.makedirs(GIT_ENV["HOME"], exist_ok=True)
-    project = tmp_path_factory.mktemp("summary") / "proj"
-    project.mkdir()
-    git(project, "init", "-q", "-b", "main")
-    write(project / "en.md", EN)
-    write(project / "zh.md", ZH)
-    run(["import", "en.md", "--policy", "acme", "--lang", "en"], cwd=project)
-    run(["import", "zh.md", "--policy", "acme", "--lang", "zh-CN"], cwd=project)
-    (project / "en.md").unlink()
-    (project / "zh.md").unlink()
+    project = new_repo(tmp_path_factory.mktemp("summary"))
+    import_texts(project, {"en": EN, "zh-CN": ZH})
     for lang, clauses in FACTS_V1.items():
         for cid, facts in clauses.items():
             add_facts(project, lang, cid, facts)
-    retranslate_all(project)
+    retranslate(project)
     commit_all(project, "Import and annotate", date="2023-12-01")
     run(["release", "--policy", "acme", "--effective", "2024-01-01", "--backfill", "--today", "2023-12-01"],
         cwd=project)
@@ -208,7 +174,7 @@ def acme(tmp_path_factory):
     edit(project, "en", "long-keep-data", "for 1 year", "for 3 years")
     edit(project, "zh-CN", "long-keep-data", "period: 1年", "period: 3年")
     edit(project, "zh-CN", "long-keep-data", "保存1年", "保存3年")
-    retranslate_all(project)
+    retranslate(project)
     commit_all(project, "Location, Singapore, insurance partner, 3 years", date="2024-11-01")
     run(["release", "--policy", "acme", "--effective", "2025-01-01", "--backfill", "--today", "2024-11-01"],
         cwd=project)
@@ -492,7 +458,7 @@ def test_check_warns_about_facts_the_text_does_not_back(project):
         add_facts(project, lang, "transfers", "transfers:\n- country: USA\n- country: Japan\n", policy="p")
         add_facts(project, lang, "contact", "contacts:\n- name: DPO\n  email: dpo@example.com\n"
                                             "- email: privacy@example.com\n", policy="p")
-    retranslate_all(project, "p")
+    retranslate(project, policy="p")
     proc = run(["check"], cwd=project)
     out = proc.stdout
     rel = "policy_src/p"

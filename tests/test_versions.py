@@ -6,9 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import commit_all, git, run, write
+from conftest import commit_all, edit, git, import_texts, new_repo, retranslate, run, soup, write
 
 TODAY = "2026-11-23"
 
@@ -45,48 +44,13 @@ ZH = """# 隐私政策
 """
 
 
-def clause_path(project, lang, cid):
-    return project / "policy_src" / "acme" / lang / f"{cid}.md"
-
-
-def edit(project, lang, cid, old, new):
-    p = clause_path(project, lang, cid)
-    text = p.read_text(encoding="utf-8")
-    assert old in text, (old, text)
-    p.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def retranslate(project, cid):
-    """Mark a translation as up to date with its source clause."""
-    from policygen.fragments import parse_clause
-    from policygen.lint import source_hash
-
-    src = parse_clause(clause_path(project, "en", cid).read_text(encoding="utf-8"), "x", [])
-    p = clause_path(project, "zh-CN", cid)
-    p.write_text(re.sub(r"source_hash: \w+", f"source_hash: {source_hash(src)}", p.read_text(encoding="utf-8")),
-                 encoding="utf-8")
-
-
-def soup(site, path):
-    return BeautifulSoup((site / path / "index.html").read_text(encoding="utf-8"), "html.parser")
 
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
     """A policy in two languages with two past versions and one upcoming notice-level version."""
-    import os
-
-    from conftest import GIT_ENV
-    os.makedirs(GIT_ENV["HOME"], exist_ok=True)
-    project = tmp_path_factory.mktemp("hist") / "proj"
-    project.mkdir()
-    git(project, "init", "-q", "-b", "main")
-    write(project / "en.md", EN)
-    write(project / "zh.md", ZH)
-    run(["import", "en.md", "--policy", "acme", "--lang", "en"], cwd=project)
-    run(["import", "zh.md", "--policy", "acme", "--lang", "zh-CN"], cwd=project)
-    (project / "en.md").unlink()
-    (project / "zh.md").unlink()
+    project = new_repo(tmp_path_factory.mktemp("hist"))
+    import_texts(project, {"en": EN, "zh-CN": ZH})
     commit_all(project, "Import policy", date="2022-12-15")
     run(["release", "--policy", "acme", "--effective", "2023-01-01", "--backfill", "--today", "2022-12-15"], cwd=project)
     commit_all(project, "Release 2023-01-01", date="2022-12-16")
@@ -264,9 +228,7 @@ def test_diff_cli_formats(history):
 
 
 def test_renamed_policy_folder_keeps_its_versions(project):
-    write(project / "en.md", EN)
-    run(["import", "en.md", "--policy", "acme", "--lang", "en"], cwd=project)
-    (project / "en.md").unlink()
+    import_texts(project, {"en": EN})
     commit_all(project, "Import", date="2022-12-15")
     run(["release", "--policy", "acme", "--effective", "2023-01-01", "--backfill"], cwd=project)
     commit_all(project, "Release", date="2022-12-16")
@@ -280,9 +242,7 @@ def test_renamed_policy_folder_keeps_its_versions(project):
 
 
 def test_release_commit_reverted_later_fails_clearly_or_builds(project):
-    write(project / "en.md", EN)
-    run(["import", "en.md", "--policy", "acme", "--lang", "en"], cwd=project)
-    (project / "en.md").unlink()
+    import_texts(project, {"en": EN})
     commit_all(project, "Import", date="2022-12-15")
     run(["release", "--policy", "acme", "--effective", "2023-01-01", "--backfill"], cwd=project)
     commit_all(project, "Release", date="2022-12-16")
@@ -294,9 +254,7 @@ def test_release_commit_reverted_later_fails_clearly_or_builds(project):
 
 
 def test_release_made_on_a_branch_and_merged(project):
-    write(project / "en.md", EN)
-    run(["import", "en.md", "--policy", "acme", "--lang", "en"], cwd=project)
-    (project / "en.md").unlink()
+    import_texts(project, {"en": EN})
     commit_all(project, "Import", date="2022-12-15")
     run(["release", "--policy", "acme", "--effective", "2023-01-01", "--backfill"], cwd=project)
     commit_all(project, "Release 1", date="2022-12-16")
@@ -315,12 +273,7 @@ def test_release_made_on_a_branch_and_merged(project):
 
 
 def _two_language_policy(project):
-    write(project / "en.md", EN)
-    write(project / "zh.md", ZH)
-    run(["import", "en.md", "--policy", "acme", "--lang", "en"], cwd=project)
-    run(["import", "zh.md", "--policy", "acme", "--lang", "zh-CN"], cwd=project)
-    (project / "en.md").unlink()
-    (project / "zh.md").unlink()
+    import_texts(project, {"en": EN, "zh-CN": ZH})
     commit_all(project, "Import", date="2022-12-15")
     run(["release", "--policy", "acme", "--effective", "2023-01-01", "--backfill"], cwd=project)
     commit_all(project, "Release 1", date="2022-12-16")
