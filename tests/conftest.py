@@ -65,6 +65,39 @@ def write(path: Path, text: str):
 
 # --- policies in temporary repositories -------------------------------------------------
 
+# A small three-clause policy in two languages, used wherever a test needs a released history.
+EN = """# Privacy Policy
+
+Last updated: 2023-01-01
+
+## 1. Data We Collect
+
+We collect your name and email address when you register.
+
+## 2. How We Share Data
+
+We do not sell your data. We share it with our hosting provider only.
+
+## 3. Contact Us
+
+Write to privacy@example.com with any question.
+"""
+
+ZH = """# 隐私政策
+
+## 1. 我们收集的数据
+
+您注册时，我们收集您的姓名和电子邮件地址。
+
+## 2. 我们如何共享数据
+
+我们不出售您的数据，仅与我们的托管服务商共享。
+
+## 3. 联系我们
+
+如有任何问题，请发送邮件至 privacy@example.com。
+"""
+
 def new_repo(root: Path) -> Path:
     """A fresh git repository at root/proj."""
     os.makedirs(GIT_ENV["HOME"], exist_ok=True)

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import GIT_ENV, ROOT, commit_all, edit, git, import_texts, new_repo, retranslate, run, write
+from conftest import EN, ZH, GIT_ENV, ROOT, commit_all, edit, git, import_texts, new_repo, retranslate, run, write
 
 TODAY = "2026-11-23"
 VERSIONS = ["2023-01-01", "2024-06-01", "2027-01-15"]  # superseded, current, upcoming
@@ -30,35 +30,6 @@ LANGS = ["en", "zh-CN"]
 PREFIX = "/legal/privacy/"
 SITE_URL = "https://www.example.com/legal/privacy/"
 
-EN = """# Privacy Policy
-
-## 1. Data We Collect
-
-We collect your name and email address when you register.
-
-## 2. How We Share Data
-
-We do not sell your data. We share it with our hosting provider only.
-
-## 3. Contact Us
-
-Write to privacy@example.com with any question.
-"""
-
-ZH = """# 隐私政策
-
-## 1. 我们收集的数据
-
-您注册时，我们收集您的姓名和电子邮件地址。
-
-## 2. 我们如何共享数据
-
-我们不出售您的数据，仅与我们的托管服务商共享。
-
-## 3. 联系我们
-
-如有任何问题，请发送邮件至 privacy@example.com。
-"""
 
 
 

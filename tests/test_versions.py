@@ -7,41 +7,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import commit_all, edit, git, import_texts, new_repo, retranslate, run, soup, write
+from conftest import EN, ZH, commit_all, edit, git, import_texts, new_repo, retranslate, run, soup, write
 
 TODAY = "2026-11-23"
 
-EN = """# Privacy Policy
-
-Last updated: 2023-01-01
-
-## 1. Data We Collect
-
-We collect your name and email address when you register.
-
-## 2. How We Share Data
-
-We do not sell your data. We share it with our hosting provider only.
-
-## 3. Contact Us
-
-Write to privacy@example.com with any question.
-"""
-
-ZH = """# 隐私政策
-
-## 1. 我们收集的数据
-
-您注册时，我们收集您的姓名和电子邮件地址。
-
-## 2. 我们如何共享数据
-
-我们不出售您的数据，仅与我们的托管服务商共享。
-
-## 3. 联系我们
-
-如有任何问题，请发送邮件至 privacy@example.com。
-"""
 
 
 
