@@ -6,8 +6,12 @@ bodies are rendered by policygen (sanitised, cached) instead of by MkDocs' Markd
 
 from __future__ import annotations
 
+import atexit
+import itertools
 import json
 import os
+import shutil
+import tempfile
 from importlib import resources
 from urllib.parse import urljoin, urlsplit
 
@@ -75,7 +79,9 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         kept = [f for f in files if not _inside(f.abs_src_path, self.src)]
         out = Files(kept)
         self.pages = {}
-        for page in self.builder.pages():
+        self._spilled = {}  # src -> file holding the page's HTML until MkDocs builds the page
+        self._spill_dir = _spill_dir()
+        for page in _each_page(self.builder):
             meta = json.dumps(page.meta, ensure_ascii=False, sort_keys=True)
             content = f"---\n{meta}\n---\n"
             # Dated, compare and archive pages stay out of the navigation (the version selector
@@ -85,6 +91,11 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
                                inclusion=InclusionLevel.INCLUDED if page.src == "index.md" else InclusionLevel.NOT_IN_NAV)
             out.append(f)
             self.pages[page.src] = page
+            if _kept_out_of_search(page):
+                # Most pages (superseded, compare, draft) wait on disk, not in memory, until
+                # MkDocs builds them: the site's HTML never has to fit in memory at once.
+                self._spilled[page.src] = self._spill(page.html)
+                page.html = None
         site_url = config.site_url or ""
         out.append(File.generated(config, "changes.json", content=changes_json(self.builder, site_url)))
         for p in self.sites:
@@ -92,7 +103,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
                 out.append(File.generated(config, f"{lang}/{p.manifest.id}/feed.xml",
                                           content=atom_feed(self.builder, p, lang, site_url)))
         for path, content in embed_files(self.builder, site_url):
-            out.append(File.generated(config, path, content=content))
+            # A whole policy text each, one per version and language: copied from disk.
+            out.append(File.generated(config, path, abs_src_path=self._spill(content)))
         # Ours replace the theme's sitemap template (now a plain file, see on_config); a robots.txt
         # of the project's own is kept.
         for f in [f for f in out if f.src_uri == "sitemap.xml"]:
@@ -107,9 +119,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
 
     @event_priority(-100)  # after the search plugin's, see on_page_content
     def on_page_context(self, context, page, config, nav):
-        spec = self.pages.get(page.file.src_uri)
-        if spec is not None and not page.content:
-            page.content = spec.html
+        spilled = self._spilled.get(page.file.src_uri)
+        if spilled is not None and not page.content:
+            with open(spilled, encoding="utf-8", newline="") as fh:
+                page.content = fh.read()
         # One build serves every language: the header shows the site name in the page's language.
         if not hasattr(self, "_site_name"):
             self._site_name = config.site_name
@@ -126,14 +139,20 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         spec = self.pages.get(page.file.src_uri)
         if spec is None:
             return html
-        if (spec.meta.get("search") or {}).get("exclude"):
+        if page.file.src_uri in self._spilled:
             # A page kept out of search (superseded, compare, draft) gets its HTML in
             # on_page_context, after the search plugin's: Material would otherwise run a regex
             # over every such page, most of the site, only to skip it.
             return ""
         return spec.html
 
+    def on_post_page(self, output, page, config):
+        if page.file.src_uri in self._spilled:
+            page.content = ""  # written; let it go
+        return output
+
     def on_post_build(self, config):
+        _remove(self._spill_dir)
         if self.pdf:
             from .pdf import print_pdfs
             from .publish import pdf_targets
@@ -143,10 +162,50 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             except PolicyError as exc:
                 raise PluginError(exc.format()) from None
 
+    def on_build_error(self, error):
+        _remove(getattr(self, "_spill_dir", None))
+
+    def _spill(self, text: str) -> str:
+        path = os.path.join(self._spill_dir, f"{next(_COUNTER)}.html")
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        return path
+
     def on_serve(self, server, config, builder):
         if not _inside(self.src, config.docs_dir):
             server.watch(self.src)
         return server
+
+
+def _each_page(builder: SiteBuilder):
+    """``builder.pages()`` one policy language at a time, so that each batch can be written
+    out before the next is made (``pages()`` returns them all in one list)."""
+    yield builder.home()
+    for p in builder.policies:
+        for lang in p.manifest.languages:
+            yield from builder.policy_pages(p, lang)
+
+
+def _kept_out_of_search(page) -> bool:
+    return bool((page.meta.get("search") or {}).get("exclude"))
+
+
+_COUNTER = itertools.count()
+_SPILL_DIRS: list = []
+
+
+def _spill_dir() -> str:
+    d = tempfile.mkdtemp(prefix="policygen-pages-")
+    _SPILL_DIRS.append(d)
+    return d
+
+
+def _remove(d: str | None) -> None:
+    if d:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+atexit.register(lambda: [_remove(d) for d in _SPILL_DIRS])
 
 
 def _serving(config) -> bool:
