@@ -173,7 +173,11 @@ def diff_bench(runs: int = 15) -> tuple[float, int]:
     manifest = Manifest(id="bench", titles={"en": "Privacy Policy"}, languages=("en",), clauses=tuple(ids),
                         regimes=("gdpr", "pipl"))
     w = Writer("en", rng, english_sentences())
-    old = [Clause(ids[i], f"Clause {i + 1}", w.body(int(rng.triangular(300, 900, 500))),
+    def body():  # ~850 bytes: a paragraph and a short list, 60 of them make ~50 KB
+        items = "\n".join(f"- ({k + 1}) {w.item()}" for k in range(3))
+        return f"{w.paragraph(3)}\n\n{items}"
+
+    old = [Clause(ids[i], f"Clause {i + 1}", body(),
                   facts={"purposes": PURPOSES[:2]} if i == 1 else {}) for i in range(60)]
     size = sum(len(c.body.encode()) for c in old)
     old_text = PolicyText(manifest, "en", tuple(old))
