@@ -6,6 +6,7 @@ is escaped here (``redline.segments_html``) before it reaches the page.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -14,6 +15,7 @@ from .diff import word_diff
 from .redline import fact_lines, segments_html, side_html
 
 
+@functools.lru_cache(maxsize=16384)
 def display_text(md: str) -> str:
     """Markdown source as a reader sees its words: no heading marks, bullets as •, no escapes."""
     lines = []

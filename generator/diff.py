@@ -9,6 +9,7 @@ reproduce the old one.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -25,8 +26,14 @@ def tokenize(text: str) -> list[str]:
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """Segments (op, text) with op in equal/delete/insert; adjacent ops merged."""
+    return list(_word_diff(old, new))
+
+
+@functools.lru_cache(maxsize=8192)
+def _word_diff(old: str, new: str) -> tuple:
+    # Memoised: the same clause pair recurs across many compare pages and languages.
     if old == new:
-        return [("equal", old)] if old else []
+        return (("equal", old),) if old else ()
     a, b = tokenize(old), tokenize(new)
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     out: list[tuple[str, str]] = []
@@ -45,7 +52,7 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
         else:
             push("delete", "".join(a[i1:i2]))
             push("insert", "".join(b[j1:j2]))
-    return _slide(_absorb_whitespace(out))
+    return tuple(_slide(_absorb_whitespace(out)))
 
 
 def _slide(segs):

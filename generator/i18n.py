@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from babel.dates import format_date
@@ -116,6 +117,7 @@ def t(lang: str, key: str, **kw) -> str:
     return text.format(**kw) if kw else text
 
 
+@functools.lru_cache(maxsize=4096)
 def format_day(d: date, lang: str) -> str:
     locale = DATE_LOCALES.get(lang, lang.replace("-", "_"))
     try:
