@@ -120,9 +120,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
     @event_priority(-100)  # after the search plugin's, see on_page_content
     def on_page_context(self, context, page, config, nav):
         spilled = self._spilled.get(page.file.src_uri)
-        if spilled is not None and not page.content:
+        if spilled is not None:
+            # Whatever another plugin added to the (empty) content in on_page_content follows.
             with open(spilled, encoding="utf-8", newline="") as fh:
-                page.content = fh.read()
+                page.content = fh.read() + (page.content or "")
         # One build serves every language: the header shows the site name in the page's language.
         if not hasattr(self, "_site_name"):
             self._site_name = config.site_name
