@@ -231,6 +231,11 @@ class CommitSource:
             return None
         return self.r._blob(node[1])
 
+    def object_id(self, relpath: str) -> str | None:
+        """The blob hash of a file at this commit (None if there is no such file)."""
+        node = self.r._lookup(self.commit, relpath)
+        return node[1] if node is not None and node[0] == "blob" else None
+
     def listdir(self, relpath: str) -> list[str]:
         node = self.r._lookup(self.commit, relpath)
         if node is None or node[0] != "tree":

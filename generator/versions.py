@@ -8,6 +8,7 @@ released text or the history was changed after publication: the build stops.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from .errors import Finding, PolicyError
@@ -25,10 +26,19 @@ def read_ledger(src, policy_id: str, findings: list[Finding]) -> list[Release]:
     return parse_releases(text, path, findings) if text is not None else []
 
 
-def _texts_at(src, policy_id: str) -> dict[str, PolicyText]:
+def _texts_at(src, policy_id: str, shared: dict | None = None) -> dict[str, PolicyText]:
     scratch: list[Finding] = []
     _manifest, texts = load_policy(src, "", policy_id, scratch)
-    return texts
+    if shared is None or not hasattr(src, "object_id"):
+        return texts
+    # The same file (path and blob) parses to the same clause: versions share one object
+    # instead of a copy each, so memory grows with the text that changed, not with versions.
+    return {lang: replace(t, clauses=tuple(_shared(shared, src, c) for c in t.clauses)) for lang, t in texts.items()}
+
+
+def _shared(shared: dict, src, clause):
+    blob = src.object_id(clause.path)
+    return clause if blob is None else shared.setdefault((clause.path, blob), clause)
 
 
 def _matches(release: Release, texts: dict[str, PolicyText]) -> bool:
@@ -68,12 +78,13 @@ def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_
     versions = []
     ledger_path = f"{display_root}/{policy_id}/releases.yml"
     texts_at: dict = {}
+    shared: dict = {}  # (path, blob) -> Clause
     for r in ledger:
         found = None
         for commit, folder in candidates.get(r.key, []):
             texts = texts_at.get((commit, folder))
             if texts is None:
-                texts = texts_at[(commit, folder)] = _texts_at(repo.source(commit), folder)
+                texts = texts_at[(commit, folder)] = _texts_at(repo.source(commit), folder, shared)
             if _matches(r, texts):
                 found = Version(release=r, commit=commit, texts={lg: texts[lg] for lg in r.hashes})
                 break
