@@ -9,10 +9,12 @@ heuristics that escalate ambiguous wording, never downgrade it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 
-from .diff import ClauseDiff, PolicyDiff, normalise_formatting, tokenize
+from .diff import ClauseDiff, PolicyDiff, SequenceMatcher, normalise_formatting, tokenize
 from .facts import is_sensitive
 from .model import LEVELS, Manifest, level_rank, max_level
 
@@ -246,9 +248,16 @@ def _only(pred, tokens) -> bool:
     return all(pred(t) for t in tokens)
 
 
-def text_reason(cd: ClauseDiff, context_text: str = "") -> Reason:
+def text_reason(cd: ClauseDiff) -> Reason:
     """Heuristics for a change of wording with no structured fact behind it."""
-    segs = cd.segments
+    return _text_reason(cd.id, cd.status, cd.old_body, cd.new_body, tuple(cd.segments), cd.formatting_only)
+
+
+@functools.lru_cache(maxsize=8192)
+def _text_reason(cid: str, status: str, old_body: str, new_body: str, segs: tuple, formatting_only: bool) -> Reason:
+    # Memoised: the same clause pair recurs across compare pages; a Reason is a frozen value.
+    cd = SimpleNamespace(id=cid, status=status, old_body=old_body, new_body=new_body, segments=segs,
+                         formatting_only=formatting_only)
     if cd.status == "added":
         body = cd.new_body
         m = TRIGGERS.search(body)
@@ -290,7 +299,7 @@ def text_reason(cd: ClauseDiff, context_text: str = "") -> Reason:
     if (_only(lambda t: re.fullmatch(r"\d+|[IVXLC]+|[ivx]+|[().、．]", t) is not None, changed_tokens)
             and _numbers_are_labels(segs)):
         return Reason(cd.id, "editorial", "numbering", "numbering only", "仅编号调整")
-    if _placeholder_fill(segs, context_text):
+    if _placeholder_fill(segs):
         return Reason(cd.id, "editorial", "placeholder-fix",
                       f"fills in a contact detail the text already promised (broken placeholder): {_edit_summary(segs)}",
                       "补全原文中缺失的联系方式")
@@ -410,7 +419,7 @@ def _edit_summary(segs, limit: int = 4) -> str:
     return ", ".join(out[:limit]) + (", ..." if len(out) > limit else "")
 
 
-def _placeholder_fill(segs, context_text: str) -> bool:
+def _placeholder_fill(segs) -> bool:
     """Every insertion is a contact detail placed right after an empty 'email (' placeholder
     (a misspelling fixed in the same edit, 'emial' -> 'email', is allowed)."""
     seen = False
@@ -436,23 +445,19 @@ def _placeholder_fill(segs, context_text: str) -> bool:
 
 def _words_differ_by_typos(old: str, new: str, max_typos: int = 3) -> bool:
     """Same words in the same order, up to case, punctuation and a few misspellings."""
-    import difflib
+    a = [t.lower() for t in tokenize(normalise_formatting(old)) if WORD_START.match(t)]
+    b = [t.lower() for t in tokenize(normalise_formatting(new)) if WORD_START.match(t)]
+    if len(a) != len(b):  # a word added or dropped is more than a misspelling
+        return False
+    pairs = [(x, y) for x, y in zip(a, b) if x != y]
+    return len(pairs) <= max_typos and all(_near_spelling(x, y) for x, y in pairs)
 
-    a = [t.lower() for t in tokenize(normalise_formatting(old)) if re.match(r"\w", t)]
-    b = [t.lower() for t in tokenize(normalise_formatting(new)) if re.match(r"\w", t)]
-    if a == b:
-        return True
-    typos = 0
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
-        if tag != "replace" or i2 - i1 != j2 - j1:
-            return False
-        for x, y in zip(a[i1:i2], b[j1:j2]):
-            if len(y) < 4 or difflib.SequenceMatcher(None, x, y).ratio() < 0.75:
-                return False
-            typos += 1
-    return typos <= max_typos
+
+def _near_spelling(old_word: str, new_word: str) -> bool:
+    return len(new_word) >= 4 and SequenceMatcher(None, old_word, new_word).ratio() >= 0.75
+
+
+WORD_START = re.compile(r"\w")
 
 
 def _is_typo_fix(segs) -> bool:
@@ -475,12 +480,8 @@ def _is_typo_fix(segs) -> bool:
 
 def _typo_pair(old: str, new: str) -> bool:
     """One word replaced by a near-identical spelling of itself ('emial' -> 'email')."""
-    import difflib
-
     ow, nw = old.split(), new.split()
-    if len(ow) != 1 or len(nw) != 1:
-        return False
-    return difflib.SequenceMatcher(None, ow[0].lower(), nw[0].lower()).ratio() >= 0.75 and len(nw[0]) >= 4
+    return len(ow) == 1 and len(nw) == 1 and _near_spelling(ow[0].lower(), nw[0].lower())
 
 
 @dataclass
@@ -505,7 +506,6 @@ class Classification:
 def classify(diff: PolicyDiff, manifest: Manifest) -> Classification:
     reasons: list[Reason] = []
     levels: dict[str, str] = {}
-    context = " ".join(cd.old_body for cd in diff.clauses)
     for cd in diff.clauses:
         if cd.status == "unchanged":
             levels[cd.id] = "editorial"
@@ -518,7 +518,7 @@ def classify(diff: PolicyDiff, manifest: Manifest) -> Classification:
             rs.append(Reason(cd.id, "editorial" if _same_words(cd.old_title, cd.title) else "minor", "title-changed",
                              f"title changed from {cd.old_title!r}", "标题变更"))
         if cd.status in ("added", "removed") or cd.old_body != cd.new_body:
-            tr = text_reason(cd, context)
+            tr = text_reason(cd)
             # A fact change explains the text; the text still counts if it is stricter.
             if not rs or level_rank(tr.level) > max(level_rank(r.level) for r in rs) or tr.level == "editorial":
                 if not (rs and tr.level == "editorial" and any(r.level != "editorial" for r in rs)):

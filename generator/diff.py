@@ -8,10 +8,14 @@ reproduce the old one.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from dataclasses import dataclass, field
+
+try:  # the same algorithm and results as difflib's, compiled: 20x faster on long clauses
+    from cydifflib import SequenceMatcher
+except ImportError:  # pragma: no cover - a platform without its wheels
+    from difflib import SequenceMatcher
 
 from .facts import fact_changes
 from .model import PolicyText
@@ -35,7 +39,16 @@ def _word_diff(old: str, new: str) -> tuple:
     if old == new:
         return (("equal", old),) if old else ()
     a, b = tokenize(old), tokenize(new)
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    # Most edits touch a sentence or two of a long clause: the shared head and tail are equal
+    # as they stand, and only the middle needs the (quadratic) matcher.
+    head = 0
+    limit = min(len(a), len(b))
+    while head < limit and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    sm = SequenceMatcher(None, a[head:len(a) - tail], b[head:len(b) - tail], autojunk=False)
     out: list[tuple[str, str]] = []
 
     def push(op, text):
@@ -46,12 +59,14 @@ def _word_diff(old: str, new: str) -> tuple:
         else:
             out.append((op, text))
 
+    push("equal", "".join(a[:head]))
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
-            push("equal", "".join(a[i1:i2]))
+            push("equal", "".join(a[head + i1:head + i2]))
         else:
-            push("delete", "".join(a[i1:i2]))
-            push("insert", "".join(b[j1:j2]))
+            push("delete", "".join(a[head + i1:head + i2]))
+            push("insert", "".join(b[head + j1:head + j2]))
+    push("equal", "".join(a[len(a) - tail:]))
     return tuple(_slide(_absorb_whitespace(out)))
 
 
@@ -116,6 +131,7 @@ def old_side(segs) -> str:
     return "".join(t for op, t in segs if op != "insert")
 
 
+@functools.lru_cache(maxsize=16384)
 def normalise_formatting(md: str) -> str:
     """Text as a reader sees it, without Markdown markup or line wrapping."""
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", md)
@@ -157,7 +173,7 @@ class PolicyDiff:
 def _moved_ids(old_ids: list[str], new_ids: list[str]) -> set[str]:
     common_old = [i for i in old_ids if i in set(new_ids)]
     common_new = [i for i in new_ids if i in set(old_ids)]
-    sm = difflib.SequenceMatcher(None, common_old, common_new, autojunk=False)
+    sm = SequenceMatcher(None, common_old, common_new, autojunk=False)
     stay = set()
     for tag, i1, i2, _j1, _j2 in sm.get_opcodes():
         if tag == "equal":
@@ -174,6 +190,12 @@ def diff_policy(old: PolicyText | None, new: PolicyText | None, lang: str) -> Po
     out: list[ClauseDiff] = []
     for c in new_clauses:
         o = old_by.get(c.id)
+        if o is c or (o is not None and o == c and o.facts == c.facts):
+            # The same file in both versions (versions share unchanged clauses): nothing to diff.
+            out.append(ClauseDiff(id=c.id, status="moved" if c.id in moved else "unchanged", title=c.title,
+                                  moved=c.id in moved, segments=word_diff(o.body, c.body), old_body=o.body,
+                                  new_body=c.body, old_facts=o.facts, new_facts=c.facts))
+            continue
         if o is None:
             out.append(ClauseDiff(id=c.id, status="added", title=c.title, segments=[("insert", c.body)] if c.body else [],
                                   title_segments=[("insert", c.title)], facts=fact_changes({}, c.facts),
