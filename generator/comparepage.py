@@ -69,16 +69,25 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
     if facts:
         parts.append(f'<div class="pg-facts"><p><strong>{html.escape(label(lang, "facts"))}</strong></p><ul>'
                      + "".join(f"<li>{html.escape(f)}</li>" for f in facts) + "</ul></div>")
-    segs = word_diff(display_text(cd.old_body), display_text(cd.new_body))
-    if any(op != "equal" for op, _ in segs) or cd.status in ("added", "removed"):
-        parts.append(f'<div class="pg-redline pg-inline">{segments_html(segs)}</div>')
-        parts.append('<div class="pg-sbs" hidden>'
-                     f'<div class="pg-sbs__old"><p class="pg-sbs__head">{html.escape(label(lang, "old"))}</p>'
-                     f'<div class="pg-redline">{side_html(segs, "old")}</div></div>'
-                     f'<div class="pg-sbs__new"><p class="pg-sbs__head">{html.escape(label(lang, "new"))}</p>'
-                     f'<div class="pg-redline">{side_html(segs, "new")}</div></div></div>')
+    redline = _redline(cd.old_body, cd.new_body, cd.status in ("added", "removed"), lang)
+    if redline:
+        parts.append(redline)
     parts.append("</section>")
     return "\n".join(parts)
+
+
+@functools.lru_cache(maxsize=8192)
+def _redline(old_body: str, new_body: str, always: bool, lang: str) -> str:
+    """Inline and side-by-side redlines of a clause body; the same pair recurs across compare pages."""
+    segs = word_diff(display_text(old_body), display_text(new_body))
+    if not always and all(op == "equal" for op, _ in segs):
+        return ""
+    return (f'<div class="pg-redline pg-inline">{segments_html(segs)}</div>\n'
+            '<div class="pg-sbs" hidden>'
+            f'<div class="pg-sbs__old"><p class="pg-sbs__head">{html.escape(label(lang, "old"))}</p>'
+            f'<div class="pg-redline">{side_html(segs, "old")}</div></div>'
+            f'<div class="pg-sbs__new"><p class="pg-sbs__head">{html.escape(label(lang, "new"))}</p>'
+            f'<div class="pg-redline">{side_html(segs, "new")}</div></div></div>')
 
 
 def compare_body(diff, cls, numbers: dict, lang: str) -> dict:

@@ -5,6 +5,7 @@ Nothing here does I/O; parsing lives in fragments.py, git in history.py.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -33,6 +34,26 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def memo_by_identity(fn):
+    """Memoise a function of one frozen value by the object itself. Versions share their
+    unchanged clause and text objects, so identity finds the repeats; equality would not
+    do, as it leaves some fields (facts) out."""
+    cache: dict = {}
+
+    @functools.wraps(fn)
+    def wrapper(obj):
+        got = cache.get(id(obj))
+        if got is not None and got[0] is obj:
+            return got[1]
+        if len(cache) >= 100_000:  # a long ``policygen serve`` session
+            cache.clear()
+        result = fn(obj)
+        cache[id(obj)] = (obj, result)  # holding obj keeps its id from being reused
+        return result
+
+    return wrapper
+
+
 @dataclass(frozen=True)
 class Clause:
     """One clause fragment in one language."""
@@ -46,7 +67,7 @@ class Clause:
     body_line: int = field(default=1, compare=False)  # line of the body's first line in path
     fact_lines: dict = field(default_factory=dict, compare=False, hash=False)  # fact key -> its line in path
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
         """Hash of what a reader sees and what the facts say; stable across checkouts."""
         return sha256(canonical_json({"id": self.id, "title": self.title,
@@ -91,7 +112,7 @@ class PolicyText:
                 return c
         return None
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
         m = self.manifest
         # The folder name (policy id) is left out so that renaming a policy folder keeps hashes.

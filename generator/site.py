@@ -107,6 +107,20 @@ def compare_pairs(versions: list, cur) -> list[tuple]:
     return out
 
 
+def nearby(versions: list, cur, *keys: str) -> list:
+    """The versions a page offers in its menus: all of a short history; of a long one the
+    page's own, their neighbours, the current and the newest (the archive lists every
+    version), so that no page grows with the length of the history."""
+    if len(versions) <= ALL_PAIRS_UP_TO:
+        return list(versions)
+    index = {v.key: i for i, v in enumerate(versions)}
+    keep = {len(versions) - 1}
+    for k in (*keys, cur.key if cur is not None else None):
+        if k in index:
+            keep.update(i for i in (index[k] - 1, index[k], index[k] + 1) if 0 <= i < len(versions))
+    return [versions[i] for i in sorted(keep)]
+
+
 def policy_url(lang: str, policy: str, what: str = "") -> str:
     return f"{lang}/{policy}/" + (f"{what}/" if what else "")
 
@@ -203,9 +217,11 @@ class SiteBuilder:
                 target = policy_url(lg, m.id, f"compare/{old.key}...{new.key}")
                 langs.append({"lang": lg, "name": i18n.language_name(lg), "href": rel(url, target),
                               "current": lg == lang})
+        offered = nearby(versions, cur, old.key, new.key)
+        keys = {v.key for v in offered}
         picker = {"base": rel(url, policy_url(lang, m.id, "compare")),
-                  "pairs": [f"{a.key}...{b.key}" for a, b in pairs],
-                  "options": [{"key": v.key, "label": i18n.format_day(v.effective, lang)} for v in versions]}
+                  "pairs": [f"{a.key}...{b.key}" for a, b in pairs if a.key in keys and b.key in keys],
+                  "options": [{"key": v.key, "label": i18n.format_day(v.effective, lang)} for v in offered]}
         html = ENV.get_template("compare.html").render(
             lang=lang, t=lambda k, **kw: i18n.t(lang, k, **kw), heading=heading, title=m.title(lang),
             versions=[], languages=langs, archive_href=rel(url, policy_url(lang, m.id, "archive")),
@@ -219,7 +235,7 @@ class SiteBuilder:
         m = p.manifest
         items = []
         prev_key = {b.key: a.key for a, b in zip(versions, versions[1:])}
-        for v in reversed(versions):
+        for v in reversed(nearby(versions, cur, selected)):
             state = "current" if cur is not None and v.key == cur.key else ("upcoming" if v.effective > self.today else "")
             items.append({"key": v.key, "label": i18n.format_day(v.effective, lang),
                           "compare_href": rel(here_url, policy_url(lang, m.id, f"compare/{prev_key[v.key]}...{v.key}"))
@@ -254,7 +270,8 @@ class SiteBuilder:
             "lang": lang, "t": lambda k, **kw: i18n.t(lang, k, **kw), "title": m.title(lang),
             "entity": (m.entity or {}).get("name", ""), "effective": v.effective.isoformat(),
             "effective_text": i18n.format_day(v.effective, lang), "clauses": self._clauses(text),
-            "versions": self._selector(p, lang, versions, cur, url, v.key), "languages": langs,
+            "versions": self._selector(p, lang, versions, cur, url, v.key), "versions_total": len(versions),
+            "languages": langs,
             "archive_href": rel(url, policy_url(lang, m.id, "archive")),
             "superseded": superseded, "is_upcoming": is_upcoming,
             "current_href": rel(url, policy_url(lang, m.id)),
@@ -283,6 +300,7 @@ class SiteBuilder:
         ctx = {"lang": lang, "t": lambda k, **kw: i18n.t(lang, k, **kw), "title": m.title(lang),
                "entity": (m.entity or {}).get("name", ""), "effective": None, "effective_text": "",
                "clauses": self._clauses(text), "versions": self._selector(p, lang, versions, None, url, ""),
+               "versions_total": len(versions),
                "languages": langs, "archive_href": rel(url, policy_url(lang, m.id, "archive")),
                "superseded": False, "is_upcoming": False, "current_href": rel(url, policy_url(lang, m.id)),
                "notice": None, "stale": None, "source_lang_name": "", "draft": True,

@@ -13,11 +13,11 @@ or a longer retention period is.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .facts import fact_items, is_sensitive
 from .i18n import SENSITIVE
-from .model import PolicyText
+from .model import PolicyText, memo_by_identity
 
 ROWS = ("data_categories", "purposes", "legal_bases", "controllers", "processors", "recipients", "transfers",
         "retention", "rights", "contacts")
@@ -237,7 +237,12 @@ def recipient_row(attrs: dict) -> str:
     return "recipients"
 
 
-def _items_of(clause) -> list[Item]:
+@memo_by_identity
+def _items_of(clause) -> tuple[Item, ...]:
+    return tuple(_clause_items(clause))
+
+
+def _clause_items(clause) -> list[Item]:
     out = []
     for fact, value in clause.facts.items():
         if fact == "contacts":
@@ -279,6 +284,12 @@ def _merge(a: Item, b: Item) -> Item:
 
 def build_summary(text: PolicyText, extra: dict | None = None) -> Summary:
     """The summary of one policy text in its own language."""
+    summary = _summary_of(text)
+    return replace(summary, extra=dict(extra)) if extra else summary
+
+
+@memo_by_identity
+def _summary_of(text: PolicyText) -> Summary:
     lang = text.lang
     by_row: dict[str, dict[str, Item]] = {k: {} for k in ROWS}
     for clause in text.clauses:
@@ -287,8 +298,7 @@ def build_summary(text: PolicyText, extra: dict | None = None) -> Summary:
             got = by_row[item.row].get(ident)
             by_row[item.row][ident] = _merge(got, item) if got else item
     rows = tuple(Row(k, label(lang, k), tuple(by_row[k].values())) for k in ROWS)
-    return Summary(policy=text.manifest.id, lang=lang, title=text.manifest.title(lang), rows=rows,
-                   extra=dict(extra or {}))
+    return Summary(policy=text.manifest.id, lang=lang, title=text.manifest.title(lang), rows=rows)
 
 
 # --- the diff -----------------------------------------------------------------------------
