@@ -302,6 +302,19 @@ def parse_date(value, path: str, line: int | None, findings: list[Finding]) -> d
 
 
 def parse_releases(text: str, path: str, findings: list[Finding]) -> list[Release]:
+    releases, found = _parse_releases(text, path)
+    findings.extend(found)
+    return list(releases)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_releases(text: str, path: str) -> tuple[tuple[Release, ...], tuple[Finding, ...]]:
+    # Memoised: a build reads each commit's ledger twice (its releases, and the policy's checks).
+    findings: list[Finding] = []
+    return tuple(_parse_releases_text(text, path, findings)), tuple(findings)
+
+
+def _parse_releases_text(text: str, path: str, findings: list[Finding]) -> list[Release]:
     data = load_yaml(text, path, findings)
     if data is None:
         return []

@@ -7,8 +7,8 @@ bodies are rendered by policygen (sanitised, cached) instead of by MkDocs' Markd
 from __future__ import annotations
 
 import atexit
+import copy
 import itertools
-import json
 import os
 import shutil
 import tempfile
@@ -82,12 +82,12 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         self._spilled = {}  # src -> file holding the page's HTML until MkDocs builds the page
         self._spill_dir = _spill_dir()
         for page in _each_page(self.builder):
-            meta = json.dumps(page.meta, ensure_ascii=False, sort_keys=True)
-            content = f"---\n{meta}\n---\n"
             # Dated, compare and archive pages stay out of the navigation (the version selector
             # and the archive link them): a site-wide nav of every page would be rendered into
             # every page, O(pages^2) work and megabytes of HTML per page.
-            f = File.generated(config, page.src, content=content,
+            # The body is empty: the page's metadata is handed over in on_page_read_source and
+            # its HTML in on_page_content, with no Markdown or YAML round trip.
+            f = File.generated(config, page.src, content="",
                                inclusion=InclusionLevel.INCLUDED if page.src == "index.md" else InclusionLevel.NOT_IN_NAV)
             out.append(f)
             self.pages[page.src] = page
@@ -133,8 +133,15 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         _publishing_context(context, page, config.site_url or "")
         return context
 
+    def on_page_read_source(self, page, config):
+        return "" if page.file.src_uri in self.pages else None
+
     def on_page_markdown(self, markdown, page, config, files):
-        return "" if page.file.src_uri in self.pages else markdown
+        spec = self.pages.get(page.file.src_uri)
+        if spec is None:
+            return markdown
+        page.meta = copy.deepcopy(spec.meta)  # the theme and other plugins may change theirs
+        return ""
 
     def on_page_content(self, html, page, config, files):
         spec = self.pages.get(page.file.src_uri)
