@@ -445,8 +445,7 @@ def _placeholder_fill(segs) -> bool:
 
 def _words_differ_by_typos(old: str, new: str, max_typos: int = 3) -> bool:
     """Same words in the same order, up to case, punctuation and a few misspellings."""
-    a = [t.lower() for t in tokenize(normalise_formatting(old)) if WORD_START.match(t)]
-    b = [t.lower() for t in tokenize(normalise_formatting(new)) if WORD_START.match(t)]
+    a, b = _words(old), _words(new)
     if len(a) != len(b):  # a word added or dropped is more than a misspelling
         return False
     pairs = [(x, y) for x, y in zip(a, b) if x != y]
@@ -458,6 +457,12 @@ def _near_spelling(old_word: str, new_word: str) -> bool:
 
 
 WORD_START = re.compile(r"\w")
+
+
+@functools.lru_cache(maxsize=16384)
+def _words(md: str) -> tuple[str, ...]:
+    """The words a reader sees, lower-cased (each clause text recurs in many comparisons)."""
+    return tuple(t.lower() for t in tokenize(normalise_formatting(md)) if WORD_START.match(t))
 
 
 def _is_typo_fix(segs) -> bool:

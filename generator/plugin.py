@@ -11,6 +11,7 @@ import copy
 import itertools
 import os
 import shutil
+import sys
 import tempfile
 from importlib import resources
 from urllib.parse import urljoin, urlsplit
@@ -79,8 +80,9 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         kept = [f for f in files if not _inside(f.abs_src_path, self.src)]
         out = Files(kept)
         self.pages = {}
-        self._spilled = {}  # src -> file holding the page's HTML until MkDocs builds the page
+        self._spilled = {}  # src -> the page's HTML (or the file holding it) until MkDocs builds the page
         self._spill_dir = _spill_dir()
+        self._held_bytes = 0
         for page in _each_page(self.builder):
             # Dated, compare and archive pages stay out of the navigation (the version selector
             # and the archive link them): a site-wide nav of every page would be rendered into
@@ -92,9 +94,9 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             out.append(f)
             self.pages[page.src] = page
             if _kept_out_of_search(page):
-                # Most pages (superseded, compare, draft) wait on disk, not in memory, until
-                # MkDocs builds them: the site's HTML never has to fit in memory at once.
-                self._spilled[page.src] = self._spill(page.html)
+                # Most pages (superseded, compare, draft) wait until MkDocs builds them; past a
+                # memory budget they wait on disk: the site's HTML never has to fit in memory.
+                self._spilled[page.src] = self._hold(page.html)
                 page.html = None
         site_url = config.site_url or ""
         out.append(File.generated(config, "changes.json", content=changes_json(self.builder, site_url)))
@@ -103,8 +105,9 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
                 out.append(File.generated(config, f"{lang}/{p.manifest.id}/feed.xml",
                                           content=atom_feed(self.builder, p, lang, site_url)))
         for path, content in embed_files(self.builder, site_url):
-            # A whole policy text each, one per version and language: copied from disk.
-            out.append(File.generated(config, path, abs_src_path=self._spill(content)))
+            # A whole policy text each, one per version and language.
+            kind, held = self._hold(content)
+            out.append(File.generated(config, path, **{"content" if kind == "memory" else "abs_src_path": held}))
         # Ours replace the theme's sitemap template (now a plain file, see on_config); a robots.txt
         # of the project's own is kept.
         for f in [f for f in out if f.src_uri == "sitemap.xml"]:
@@ -122,8 +125,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         spilled = self._spilled.get(page.file.src_uri)
         if spilled is not None:
             # Whatever another plugin added to the (empty) content in on_page_content follows.
-            with open(spilled, encoding="utf-8", newline="") as fh:
-                page.content = fh.read() + (page.content or "")
+            page.content = _read_held(spilled) + (page.content or "")
         # One build serves every language: the header shows the site name in the page's language.
         if not hasattr(self, "_site_name"):
             self._site_name = config.site_name
@@ -157,6 +159,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
     def on_post_page(self, output, page, config):
         if page.file.src_uri in self._spilled:
             page.content = ""  # written; let it go
+            self._spilled[page.file.src_uri] = ("memory", "")
         return output
 
     def on_post_build(self, config):
@@ -173,11 +176,16 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
     def on_build_error(self, error):
         _remove(getattr(self, "_spill_dir", None))
 
-    def _spill(self, text: str) -> str:
+    def _hold(self, text: str) -> tuple[str, str]:
+        """("memory", text) while the held pages fit the budget, then ("disk", path)."""
+        size = sys.getsizeof(text)
+        if self._held_bytes + size <= MEMORY_BUDGET:
+            self._held_bytes += size
+            return "memory", text
         path = os.path.join(self._spill_dir, f"{next(_COUNTER)}.html")
         with open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        return path
+        return "disk", path
 
     def on_serve(self, server, config, builder):
         if not _inside(self.src, config.docs_dir):
@@ -194,11 +202,20 @@ def _each_page(builder: SiteBuilder):
             yield from builder.policy_pages(p, lang)
 
 
+def _read_held(held: tuple[str, str]) -> str:
+    kind, value = held
+    if kind == "memory":
+        return value
+    with open(value, encoding="utf-8", newline="") as fh:
+        return fh.read()
+
+
 def _kept_out_of_search(page) -> bool:
     return bool((page.meta.get("search") or {}).get("exclude"))
 
 
 _COUNTER = itertools.count()
+MEMORY_BUDGET = 64 * 2**20  # bytes of page HTML held in memory; the rest waits on disk
 _SPILL_DIRS: list = []
 
 
