@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import atexit
 import copy
+import hashlib
 import itertools
 import os
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from importlib import resources
 from urllib.parse import urljoin, urlsplit
 
+from jinja2.bccache import BytecodeCache, FileSystemBytecodeCache
 from markupsafe import Markup
 
 from mkdocs.config import config_options as c
@@ -29,7 +32,7 @@ from .feeds import atom_feed, changes_json
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
 from .project import build_date, load_project
 from .render import RenderCache
-from .site import SiteBuilder, rel
+from .site import PageMemo, SiteBuilder, rel
 
 
 class PolicygenConfig(Config):
@@ -67,7 +70,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             raise PluginError(exc.format()) from None
         cache_dir = self.config.cache_dir or os.environ.get("POLICYGEN_CACHE")
         self.cache = RenderCache(cache_dir)
-        self.builder = SiteBuilder(sites, self.today, self.cache)
+        # The live preview rebuilds on every save: it reuses the pages of released versions and
+        # their theme output from the previous rebuild when nothing they depend on changed.
+        self.serving = _serving(config)
+        self.builder = SiteBuilder(sites, self.today, self.cache, memo=_SERVE_PAGES if self.serving else None)
         self.sites = sites
         # PDFs are opt-in (a browser is heavy) and never made by the live preview.
         self.pdf = (self.config.pdf or os.environ.get("POLICYGEN_PDF") == "1") and not _serving(config)
@@ -83,6 +89,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         self._spilled = {}  # src -> the page's HTML (or the file holding it) until MkDocs builds the page
         self._spill_dir = _spill_dir()
         self._held_bytes = 0
+        self._origin = {}  # src -> the page as made (serve: the key of its reusable output)
         for page in _each_page(self.builder):
             # Dated, compare and archive pages stay out of the navigation (the version selector
             # and the archive link them): a site-wide nav of every page would be rendered into
@@ -93,11 +100,13 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
                                inclusion=InclusionLevel.INCLUDED if page.src == "index.md" else InclusionLevel.NOT_IN_NAV)
             out.append(f)
             self.pages[page.src] = page
+            if self.serving:
+                self._origin[page.src] = page
             if _kept_out_of_search(page):
                 # Most pages (superseded, compare, draft) wait until MkDocs builds them; past a
                 # memory budget they wait on disk: the site's HTML never has to fit in memory.
                 self._spilled[page.src] = self._hold(page.html)
-                page.html = None
+                self.pages[page.src] = replace(page, html="")
         site_url = config.site_url or ""
         out.append(File.generated(config, "changes.json", content=changes_json(self.builder, site_url)))
         for p in self.sites:
@@ -117,11 +126,27 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             out.append(File.generated(config, "robots.txt", content=robots_txt(site_url)))
         return out
 
+    def on_env(self, env, config, files):
+        # Compiled theme templates are kept (keyed by their source) between the rebuilds of
+        # serve, and between builds in the cache folder: compiling Material's takes half a second.
+        folder = self.config.cache_dir or os.environ.get("POLICYGEN_CACHE")
+        if folder:
+            os.makedirs(os.path.join(folder, "jinja"), exist_ok=True)
+            env.bytecode_cache = FileSystemBytecodeCache(os.path.join(folder, "jinja"))
+        else:
+            env.bytecode_cache = _TEMPLATES
+        return env
+
     def on_nav(self, nav, config, files):
+        self._reuse = {}
+        self._fingerprint = _theme_fingerprint(config, nav) if self.serving else None
         return nav
 
     @event_priority(-100)  # after the search plugin's, see on_page_content
     def on_page_context(self, context, page, config, nav):
+        if page.file.src_uri in self._reuse:
+            context["pg_verbatim"] = self._reuse.pop(page.file.src_uri)
+            return context
         spilled = self._spilled.get(page.file.src_uri)
         if spilled is not None:
             # Whatever another plugin added to the (empty) content in on_page_content follows.
@@ -143,6 +168,12 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         if spec is None:
             return markdown
         page.meta = copy.deepcopy(spec.meta)  # the theme and other plugins may change theirs
+        got = _OUTPUTS.get(page.file.src_uri) if self.serving else None
+        if got is not None and got[0] is self._origin.get(page.file.src_uri) and got[1] == self._fingerprint:
+            # The same page as in the previous rebuild, under the same theme and navigation:
+            # its output is reused instead of rendered (the template is chosen before on_page_context).
+            page.meta["template"] = VERBATIM_TEMPLATE
+            self._reuse[page.file.src_uri] = got[2]
         return ""
 
     def on_page_content(self, html, page, config, files):
@@ -156,7 +187,11 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             return ""
         return spec.html
 
+    @event_priority(100)  # the theme's output, before other plugins post-process it
     def on_post_page(self, output, page, config):
+        origin = self._origin.get(page.file.src_uri)
+        if origin is not None and (page.meta or {}).get("template") != VERBATIM_TEMPLATE:
+            _OUTPUTS[page.file.src_uri] = (origin, self._fingerprint, output)
         if page.file.src_uri in self._spilled:
             page.content = ""  # written; let it go
             self._spilled[page.file.src_uri] = ("memory", "")
@@ -179,7 +214,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
     def _hold(self, text: str) -> tuple[str, str]:
         """("memory", text) while the held pages fit the budget, then ("disk", path)."""
         size = sys.getsizeof(text)
-        if self._held_bytes + size <= MEMORY_BUDGET:
+        if self.serving or self._held_bytes + size <= MEMORY_BUDGET:  # serve keeps its pages anyway
             self._held_bytes += size
             return "memory", text
         path = os.path.join(self._spill_dir, f"{next(_COUNTER)}.html")
@@ -200,6 +235,50 @@ def _each_page(builder: SiteBuilder):
     for p in builder.policies:
         for lang in p.manifest.languages:
             yield from builder.policy_pages(p, lang)
+
+
+VERBATIM_TEMPLATE = "policygen-verbatim.html"
+_SERVE_PAGES = PageMemo()  # policygen serve: pages of released versions, between rebuilds
+_OUTPUTS: dict = {}  # policygen serve: src -> (page as made, theme fingerprint, theme output)
+
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates for the life of the process (Jinja checks each against its source)."""
+
+    def __init__(self):
+        self._code: dict = {}
+
+    def load_bytecode(self, bucket):
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = MemoryBytecodeCache()
+
+
+def _theme_fingerprint(config, nav) -> str:
+    """What a page's theme output depends on besides the page: the config file, the theme's
+    templates (a save in overrides/ shows at once) and the navigation."""
+    h = hashlib.sha256()
+    for path in [config.config_file_path or ""]:
+        try:
+            with open(path, "rb") as fh:
+                h.update(fh.read())
+        except OSError:
+            h.update(path.encode())
+    for d in config.theme.dirs:
+        for root, dirs, names in os.walk(d):
+            dirs[:] = sorted(x for x in dirs if x != ".icons")  # thousands of SVGs, never edited
+            for name in sorted(names):
+                st = os.stat(os.path.join(root, name))
+                h.update(f"{root}/{name}:{st.st_mtime_ns}:{st.st_size}\n".encode())
+    h.update(repr([(pg.file.src_uri, pg.title, pg.url) for pg in nav.pages]).encode())
+    h.update(repr((config.site_url, config.site_name, dict(config.extra))).encode())
+    return h.hexdigest()
 
 
 def _read_held(held: tuple[str, str]) -> str:

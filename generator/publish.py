@@ -113,8 +113,10 @@ def embed_files(builder, site_url: str = "") -> list[tuple[str, str]]:
             if main is not None:
                 targets.insert(0, (policy_url(lang, m.id), main))
             for base, v in targets:
-                out.append((base + "embed.html", embed_html(builder, p, lang, v, site_url, base)))
-                out.append((base + "embed.json", embed_json(builder, p, lang, v, site_url, base)))
+                for name, make in (("embed.html", embed_html), ("embed.json", embed_json)):
+                    out.append((base + name, builder.remember(
+                        p, (name, lang, v.key, base, site_url),
+                        lambda make=make, v=v, base=base: make(builder, p, lang, v, site_url, base))))
     return out
 
 

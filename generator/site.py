@@ -125,13 +125,48 @@ def policy_url(lang: str, policy: str, what: str = "") -> str:
     return f"{lang}/{policy}/" + (f"{what}/" if what else "")
 
 
+class PageMemo:
+    """Pages of released versions, kept between the rebuilds of one ``policygen serve``.
+
+    Such a page is a function of the policy's manifest, its resolved versions, the build date
+    and options. The versions of a rebuild with the same commit and ledger are the very same
+    objects (``versions.resolve_versions`` keeps its last result), so identity tells that a
+    page can be reused; anything else changed drops the policy's pages.
+    """
+
+    def __init__(self):
+        self._worlds: dict = {}  # policy id -> (manifest repr, date, options, versions)
+        self._pages: dict = {}  # (policy id, what) -> value
+
+    def get(self, p: PolicySite, world: tuple, what: tuple, make):
+        pid = p.manifest.id
+        known = self._worlds.get(pid)
+        versions = tuple(p.versions)
+        if known is None or known[:-1] != world or len(known[-1]) != len(versions) or any(
+                a is not b for a, b in zip(known[-1], versions)):
+            self._worlds[pid] = (*world, versions)
+            self._pages = {k: v for k, v in self._pages.items() if k[0] != pid}
+        key = (pid, what)
+        if key not in self._pages:
+            self._pages[key] = make()
+        return self._pages[key]
+
+
 class SiteBuilder:
-    def __init__(self, policies: list[PolicySite], today: date, cache: RenderCache | None = None):
+    def __init__(self, policies: list[PolicySite], today: date, cache: RenderCache | None = None,
+                 memo: PageMemo | None = None):
         self.policies = policies
         self.today = today
         self.cache = cache or RenderCache()
+        self.memo = memo  # policygen serve: reuse the pages of released versions
         self._compared: dict = {}
         self.pdf = False  # archive rows link each version's policy.pdf (policygen build --pdf)
+
+    def remember(self, p: PolicySite, what: tuple, make):
+        """``make()``, or the same page from the previous rebuild when nothing it reads changed."""
+        if self.memo is None:
+            return make()
+        return self.memo.get(p, (repr(p.manifest), self.today, self.pdf), what, make)
 
     def languages(self) -> list[str]:
         seen = []
@@ -171,26 +206,28 @@ class SiteBuilder:
         cur = current_version(versions, self.today)
         upcoming = upcoming_versions(versions, self.today)
         pages = []
+
+        def version(v, url, kind):
+            return self.remember(p, ("version", lang, v.key, url, kind),
+                                 lambda: self.version_page(p, lang, v, versions, cur, upcoming, url=url, kind=kind))
+
         for v in versions:
-            pages.append(self.version_page(p, lang, v, versions, cur, upcoming, url=policy_url(lang, m.id, v.key),
-                                           kind="dated"))
+            pages.append(version(v, policy_url(lang, m.id, v.key), "dated"))
         if cur is not None:
-            pages.append(self.version_page(p, lang, cur, versions, cur, upcoming, url=policy_url(lang, m.id),
-                                           kind="current"))
+            pages.append(version(cur, policy_url(lang, m.id), "current"))
         elif lang in p.draft and p.draft[lang].clauses and not upcoming:
             pages.append(self.draft_page(p, lang, versions, url=policy_url(lang, m.id)))
         elif upcoming:
-            pages.append(self.version_page(p, lang, upcoming[0], versions, cur, upcoming, url=policy_url(lang, m.id),
-                                           kind="upcoming"))
+            pages.append(version(upcoming[0], policy_url(lang, m.id), "upcoming"))
         if upcoming:
-            pages.append(self.version_page(p, lang, upcoming[0], versions, cur, upcoming,
-                                           url=policy_url(lang, m.id, "upcoming"), kind="upcoming"))
+            pages.append(version(upcoming[0], policy_url(lang, m.id, "upcoming"), "upcoming"))
         if p.include_draft and lang in p.draft and p.draft[lang].clauses:
             pages.append(self.draft_page(p, lang, versions, url=policy_url(lang, m.id, "draft")))
-        pages.append(self.archive_page(p, lang, versions, cur))
+        pages.append(self.remember(p, ("archive", lang), lambda: self.archive_page(p, lang, versions, cur)))
         pairs = compare_pairs(versions, cur)
         for old, new in pairs:
-            pages.append(self.compare_page(p, lang, old, new, versions, cur, pairs))
+            pages.append(self.remember(p, ("compare", lang, old.key, new.key),
+                                       lambda old=old, new=new: self.compare_page(p, lang, old, new, versions, cur, pairs)))
         return pages
 
     def compared(self, p: PolicySite, lang: str, old: Version, new: Version):
@@ -198,9 +235,11 @@ class SiteBuilder:
         key = (p.manifest.id, lang, old.key, new.key)
         got = self._compared.get(key)
         if got is None:
-            d = diff_policy(old.texts.get(lang), new.texts.get(lang), lang)
-            got = (d, classify(d, new.texts[lang].manifest))
-            self._compared[key] = got
+            def make():
+                d = diff_policy(old.texts.get(lang), new.texts.get(lang), lang)
+                return d, classify(d, new.texts[lang].manifest)
+
+            got = self._compared[key] = self.remember(p, ("compared", lang, old.key, new.key), make)
         return got
 
     def compare_page(self, p: PolicySite, lang: str, old: Version, new: Version, versions, cur, pairs) -> Page:
