@@ -164,3 +164,120 @@ def test_settings_key_covers_the_renderer():
     assert render.SETTINGS_KEY == sha256(canonical_json(render.SETTINGS))[:16]
     for part in ("extensions", "tags", "attrs", "schemes", "version"):
         assert part in render.SETTINGS
+
+
+# --- policygen serve: rebuilds reuse what did not change, and only that ----------------------
+
+SERVE_WORKER = r"""
+import json, logging, os, sys, tempfile
+os.environ.update({"POLICYGEN_DRAFT": "1", "POLICYGEN_DATE": sys.argv[1]})
+from mkdocs.commands.build import build
+from policygen.buildsite import load_mkdocs_config
+logging.getLogger("mkdocs").setLevel(logging.ERROR)
+site = tempfile.mkdtemp()
+url = "http://127.0.0.1:8000/"  # the dev server's address: the plugin knows it is serving
+for line in sys.stdin:  # one build per line, in one process, as `mkdocs serve` rebuilds
+    cfg = load_mkdocs_config("mkdocs.yml", "policy_src", site)
+    cfg.site_url = url
+    build(cfg, serve_url=url)
+    print(json.dumps({"site": site}), flush=True)
+"""
+
+
+class Serve:
+    """A live-preview process: ``rebuild()`` builds again and returns the site's files."""
+
+    def __init__(self, project: Path, cache: str = ""):
+        import subprocess
+        import sys
+
+        env = {**os.environ, **GIT_ENV, "POLICYGEN_CACHE": cache}
+        self.proc = subprocess.Popen([sys.executable, "-c", SERVE_WORKER, TODAY], cwd=project, env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def rebuild(self) -> dict:
+        import json
+
+        self.proc.stdin.write("build\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        assert line, "the serve worker died (see stderr above)"
+        return tree(Path(json.loads(line)["site"]))
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def serve_project(history, tmp_path) -> Path:
+    project = tmp_path / "proj"
+    git(tmp_path, "clone", "-q", str(history), str(project))
+    from policygen.buildsite import DEFAULT_CONFIG
+
+    write(project / "mkdocs.yml", DEFAULT_CONFIG)
+    return project
+
+
+def fresh(project) -> dict:
+    """What a new serve process builds from the same state: the reference for a rebuild."""
+    s = Serve(project)
+    try:
+        return s.rebuild()
+    finally:
+        s.close()
+
+
+def test_serve_rebuild_after_a_draft_edit_equals_a_fresh_build(history, tmp_path):
+    project = serve_project(history, tmp_path)
+    s = Serve(project)
+    try:
+        first = s.rebuild()
+        clause_file = project / "policy_src/acme/en/data.md"
+        clause_file.write_text(clause_file.read_text(encoding="utf-8") + "\nAlso your shoe size.\n", encoding="utf-8")
+        second = s.rebuild()
+    finally:
+        s.close()
+    assert "shoe size" in second["en/acme/draft/index.html"].decode()
+    assert "shoe size" not in first["en/acme/draft/index.html"].decode()
+    # Released pages were reused, and are exactly what a new process makes of the same state.
+    assert second == fresh(project)
+    assert second["en/acme/2023-02-01/index.html"] == first["en/acme/2023-02-01/index.html"]
+
+
+def test_serve_rebuild_follows_config_template_and_release_changes(history, tmp_path):
+    project = serve_project(history, tmp_path)
+    s = Serve(project)
+    try:
+        s.rebuild()
+        # The site's name appears on every page: no page may keep the old one.
+        config = project / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8").replace("Privacy policies", "Legal at Acme"),
+                          encoding="utf-8")
+        renamed = s.rebuild()
+        assert "Legal at Acme" in renamed["en/acme/2023-02-01/index.html"].decode()
+        assert renamed == fresh(project)
+        # A template override saved while serving shows on reused pages too.
+        write(project / "overrides/main.html", '{% extends "base.html" %}\n'
+                                                '{% block announce %}Preview of the privacy site{% endblock %}\n')
+        config.write_text(config.read_text(encoding="utf-8").replace("  name: material\n",
+                                                                      "  name: material\n  custom_dir: overrides\n"),
+                          encoding="utf-8")
+        s.rebuild()
+        (project / "overrides/main.html").write_text('{% extends "base.html" %}\n'
+                                                     '{% block announce %}Reviewed draft{% endblock %}\n',
+                                                     encoding="utf-8")
+        overridden = s.rebuild()
+        assert "Reviewed draft" in overridden["en/acme/2023-02-01/index.html"].decode()
+        assert overridden == fresh(project)
+        # A new release committed while serving: the archive and the version pages know it.
+        clause_file = project / "policy_src/acme/en/contact.md"
+        clause_file.write_text(clause_file.read_text(encoding="utf-8").replace("any question", "any questions"),
+                               encoding="utf-8")
+        run(["release", "--policy", "acme", "--effective", "2026-12-01", "--allow-stale-translations"], cwd=project)
+        commit_all(project, "Release 2026-12-01", date="2026-11-20")
+        released = s.rebuild()
+    finally:
+        s.close()
+    assert "en/acme/2026-12-01/index.html" in released
+    assert "2026-12-01" in released["en/acme/archive/index.html"].decode()
+    assert released == fresh(project)
