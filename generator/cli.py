@@ -100,8 +100,12 @@ def main():
 @click.option("--draft", is_flag=True, help="Also publish the work tree at /<lang>/<policy>/draft/.")
 @click.option("--pdf", is_flag=True,
               help="Also print each version to <lang>/<policy>/<date>/policy.pdf (needs Playwright and Chromium).")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Render cache kept between builds (default: .policygen-cache beside the config file, "
+                   "or $POLICYGEN_CACHE).")
+@click.option("--no-cache", is_flag=True, help="Render everything afresh; read and write no cache.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
-def build(src, out, config_file, as_of, draft, pdf, verbose):
+def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, verbose):
     """Build the whole site into OUT."""
     from .buildsite import build_site
     from .project import build_date, check_sources
@@ -118,6 +122,14 @@ def build(src, out, config_file, as_of, draft, pdf, verbose):
         os.environ["POLICYGEN_DRAFT"] = "1"
     if pdf:
         os.environ["POLICYGEN_PDF"] = "1"  # the plugin prints them inside the atomic build
+    # Clause renders and compiled templates are content-addressed, so a kept cache only saves
+    # time: a build with it is byte for byte the build without it.
+    if no_cache:
+        os.environ["POLICYGEN_CACHE"] = ""
+    elif cache_dir:
+        os.environ["POLICYGEN_CACHE"] = os.path.abspath(cache_dir)
+    elif "POLICYGEN_CACHE" not in os.environ:
+        os.environ["POLICYGEN_CACHE"] = os.path.join(os.path.dirname(os.path.abspath(config_file)), ".policygen-cache")
     result = build_site(src, out, config_file, verbose=verbose)
     for w in result["warnings"]:
         click.echo(f"warning: {w}", err=True)
