@@ -459,7 +459,7 @@ def _near_spelling(old_word: str, new_word: str) -> bool:
 WORD_START = re.compile(r"\w")
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=1024)
 def _words(md: str) -> tuple[str, ...]:
     """The words a reader sees, lower-cased (each clause text recurs in many comparisons)."""
     return tuple(t.lower() for t in tokenize(normalise_formatting(md)) if WORD_START.match(t))

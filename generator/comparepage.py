@@ -15,7 +15,7 @@ from .diff import word_diff
 from .redline import fact_lines, segments_html, side_html
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=4096)
 def display_text(md: str) -> str:
     """Markdown source as a reader sees its words: no heading marks, bullets as •, no escapes."""
     lines = []
@@ -76,7 +76,7 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
     return "\n".join(parts)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=2048)
 def _redline(old_body: str, new_body: str, always: bool, lang: str) -> str:
     """Inline and side-by-side redlines of a clause body; the same pair recurs across compare pages."""
     segs = word_diff(display_text(old_body), display_text(new_body))

@@ -33,7 +33,7 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     return list(_word_diff(old, new))
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=4096)
 def _word_diff(old: str, new: str) -> tuple:
     # Memoised: the same clause pair recurs across many compare pages and languages.
     if old == new:
@@ -131,7 +131,7 @@ def old_side(segs) -> str:
     return "".join(t for op, t in segs if op != "insert")
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=4096)
 def normalise_formatting(md: str) -> str:
     """Text as a reader sees it, without Markdown markup or line wrapping."""
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", md)

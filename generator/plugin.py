@@ -294,7 +294,7 @@ def _kept_out_of_search(page) -> bool:
 
 
 _COUNTER = itertools.count()
-MEMORY_BUDGET = 64 * 2**20  # bytes of page HTML held in memory; the rest waits on disk
+MEMORY_BUDGET = 32 * 2**20  # bytes of page HTML held in memory; the rest waits on disk
 _SPILL_DIRS: list = []
 
 

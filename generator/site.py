@@ -230,8 +230,9 @@ class SiteBuilder:
                                        lambda old=old, new=new: self.compare_page(p, lang, old, new, versions, cur, pairs)))
         return pages
 
-    def compared(self, p: PolicySite, lang: str, old: Version, new: Version):
-        """Diff and classification of two versions, computed once per build."""
+    def compared(self, p: PolicySite, lang: str, old: Version, new: Version, keep: bool = True):
+        """Diff and classification of two versions, computed once per build. ``keep=False``:
+        needed once (a version against the current one), so not held for the rest of the build."""
         key = (p.manifest.id, lang, old.key, new.key)
         got = self._compared.get(key)
         if got is None:
@@ -239,13 +240,16 @@ class SiteBuilder:
                 d = diff_policy(old.texts.get(lang), new.texts.get(lang), lang)
                 return d, classify(d, new.texts[lang].manifest)
 
-            got = self._compared[key] = self.remember(p, ("compared", lang, old.key, new.key), make)
+            got = self.remember(p, ("compared", lang, old.key, new.key), make)
+            if keep:
+                self._compared[key] = got
         return got
 
     def compare_page(self, p: PolicySite, lang: str, old: Version, new: Version, versions, cur, pairs) -> Page:
         m = p.manifest
         url = policy_url(lang, m.id, f"compare/{old.key}...{new.key}")
-        d, cls = self.compared(p, lang, old, new)
+        consecutive = any(a.key == old.key and b.key == new.key for a, b in zip(versions, versions[1:]))
+        d, cls = self.compared(p, lang, old, new, keep=consecutive)
         text = new.texts[lang]
         body = compare_body(d, cls, clause_numbers(text.manifest, text.clauses), lang)
         heading = i18n.t(lang, "compare_title", old=i18n.format_day(old.effective, lang),
