@@ -101,6 +101,13 @@ class RenderCache:
 
     def __init__(self, directory: str | None = None):
         self.directory = directory
+        if directory:
+            # Like .pytest_cache: the folder keeps itself out of git, whatever the project's .gitignore says.
+            os.makedirs(directory, exist_ok=True)
+            marker = os.path.join(directory, ".gitignore")
+            if not os.path.exists(marker):
+                with open(marker, "w", encoding="utf-8") as fh:
+                    fh.write("# policygen's render cache; safe to delete\n*\n")
         current = canonical_json(SETTINGS)
         self.settings = SETTINGS_KEY if current == _SETTINGS_JSON else sha256(current)[:16]
         self.memory = _MEMORY.setdefault(self.settings, {})  # text -> html

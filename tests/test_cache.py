@@ -281,3 +281,20 @@ def test_serve_rebuild_follows_config_template_and_release_changes(history, tmp_
     assert "en/acme/2026-12-01/index.html" in released
     assert "2026-12-01" in released["en/acme/archive/index.html"].decode()
     assert released == fresh(project)
+
+
+def test_default_cache_folder_keeps_itself_out_of_git(history, tmp_path):
+    project = tmp_path / "proj"
+    git(tmp_path, "clone", "-q", str(history), str(project))
+    env = {k: v for k, v in os.environ.items() if k != "POLICYGEN_CACHE"}
+    import subprocess
+
+    from conftest import policygen_exe
+
+    subprocess.run([policygen_exe(), "build", "--date", TODAY], cwd=project, check=True, capture_output=True,
+                   env={**env, **GIT_ENV})
+    cache = project / ".policygen-cache"
+    assert any(cache.rglob("*.html")), "the build kept no rendered clauses"
+    status = git(project, "status", "--porcelain", "--untracked-files=all")
+    assert "site/" in status  # the check sees untracked files...
+    assert ".policygen-cache" not in status  # ...but the cache keeps itself out of git
