@@ -76,7 +76,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         self.builder = SiteBuilder(sites, self.today, self.cache, memo=_SERVE_PAGES if self.serving else None)
         self.sites = sites
         # PDFs are opt-in (a browser is heavy) and never made by the live preview.
-        self.pdf = (self.config.pdf or os.environ.get("POLICYGEN_PDF") == "1") and not _serving(config)
+        self.pdf = (self.config.pdf or os.environ.get("POLICYGEN_PDF") == "1") and not self.serving
         self.builder.pdf = self.pdf
         # MkDocs' own sitemap lists every page; ours lists the versions in force (publish.sitemap_xml).
         config.theme.static_templates.discard("sitemap.xml")
@@ -264,12 +264,12 @@ def _theme_fingerprint(config, nav) -> str:
     """What a page's theme output depends on besides the page: the config file, the theme's
     templates (a save in overrides/ shows at once) and the navigation."""
     h = hashlib.sha256()
-    for path in [config.config_file_path or ""]:
-        try:
-            with open(path, "rb") as fh:
-                h.update(fh.read())
-        except OSError:
-            h.update(path.encode())
+    path = config.config_file_path or ""
+    try:
+        with open(path, "rb") as fh:
+            h.update(fh.read())
+    except OSError:  # the built-in default config (no file)
+        h.update(path.encode())
     for d in config.theme.dirs:
         for root, dirs, names in os.walk(d):
             dirs[:] = sorted(x for x in dirs if x != ".icons")  # thousands of SVGs, never edited
