@@ -7,11 +7,10 @@ import logging
 import os
 import shutil
 import sys
-import sysconfig
 import tempfile
 import traceback
 
-from .errors import PolicyError, ReportedError
+from .errors import PolicyError, ReportedError, exception_origin
 
 DEFAULT_CONFIG = """
 site_name: Privacy policies
@@ -71,6 +70,8 @@ def build_site(src: str, out: str, config_file: str | None = "mkdocs.yml", verbo
     try:
         cfg = load_mkdocs_config(config_file, src, tmp, **extra)
         build(cfg)
+        ours = cfg.plugins.get("policygen")
+        stats = getattr(ours, "stats", None)
         _swap(tmp, out)
         tmp = None
     except PolicyError:
@@ -85,10 +86,12 @@ def build_site(src: str, out: str, config_file: str | None = "mkdocs.yml", verbo
         detail = "\n".join(handler.errors + handler.records) or str(exc)
         raise PolicyError(f"the MkDocs build was aborted:\n{detail}") from None
     except Exception as exc:  # a hook, template or theme failed halfway through the build
+        # (or in a worker process: a WorkerFailure carries the original's name, origin and traceback)
         if verbose:
-            traceback.print_exc(file=sys.stderr)
-        path, line = _origin(exc)
-        raise PolicyError(f"the MkDocs build failed: {type(exc).__name__}: {exc}", path=path, line=line,
+            sys.stderr.write(getattr(exc, "trace", None) or traceback.format_exc())
+        path, line = getattr(exc, "origin", None) or exception_origin(exc)
+        name = getattr(exc, "kind", None) or type(exc).__name__
+        raise PolicyError(f"the MkDocs build failed: {name}: {exc}", path=path, line=line,
                           hint=f"{os.path.relpath(out)}/ was left as it was; run with -v to see the traceback"
                           ) from None
     finally:
@@ -96,28 +99,13 @@ def build_site(src: str, out: str, config_file: str | None = "mkdocs.yml", verbo
         log.setLevel(old_level)
         if tmp and os.path.exists(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
-    return {"warnings": handler.records}
+    return {"warnings": handler.records, "policygen": stats}
 
 
 def _as_error(message: str) -> str:
     message = message.strip()
     return message if ": error: " in message.split("\n", 1)[0] or message.startswith("error:") \
         else f"error: {message}"
-
-
-def _origin(exc: BaseException) -> tuple[str | None, int | None]:
-    """The file and line where an exception was raised (relative to the working directory if inside it)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    if not frames:
-        return None, None
-    # The innermost frame in the user's own files (a hook, a template), not in a library.
-    libs = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    own = [f for f in frames if not f.filename.startswith("<")
-           and not any(f.filename.startswith(lib + os.sep) for lib in libs)]
-    frame = (own or frames)[-1]
-    path = frame.filename
-    rel = os.path.relpath(path) if os.path.isabs(path) else path
-    return (rel if not rel.startswith("..") else path), frame.lineno
 
 
 def _swap(new: str, out: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from datetime import date
 
 import click
@@ -104,8 +105,11 @@ def main():
               help="Render cache kept between builds (default: .policygen-cache beside the config file, "
                    "or $POLICYGEN_CACHE).")
 @click.option("--no-cache", is_flag=True, help="Render everything afresh; read and write no cache.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1),
+              help="Processes making the pages (default: one per CPU, or $POLICYGEN_JOBS). "
+                   "The output is the same whatever the number.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
-def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, verbose):
+def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, verbose):
     """Build the whole site into OUT."""
     from .buildsite import build_site
     from .project import build_date, check_sources
@@ -130,10 +134,16 @@ def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, verbose
         os.environ["POLICYGEN_CACHE"] = os.path.abspath(cache_dir)
     elif "POLICYGEN_CACHE" not in os.environ:
         os.environ["POLICYGEN_CACHE"] = os.path.join(os.path.dirname(os.path.abspath(config_file)), ".policygen-cache")
+    if jobs:
+        os.environ["POLICYGEN_JOBS"] = str(jobs)
+    started = time.monotonic()
     result = build_site(src, out, config_file, verbose=verbose)
     for w in result["warnings"]:
         click.echo(f"warning: {w}", err=True)
-    click.echo(f"Built {out}/", err=True)
+    stats = result.get("policygen")
+    done = f" ({stats['pages']} pages, {stats['processes']} process{'es' if stats['processes'] > 1 else ''}, " \
+           f"{time.monotonic() - started:.1f} s)" if stats else ""
+    click.echo(f"Built {out}/{done}", err=True)
 
 
 @main.command()

@@ -7,6 +7,9 @@ one), what is wrong, and a hint on what to do; the CLI prints it as
 
 from __future__ import annotations
 
+import os
+import sysconfig
+import traceback
 from dataclasses import dataclass
 
 
@@ -64,3 +67,18 @@ class ReportedError(PolicyError):
 
 class GitError(PolicyError):
     """A git operation failed; carries git's own message."""
+
+
+def exception_origin(exc: BaseException) -> tuple[str | None, int | None]:
+    """The file and line where an exception was raised: the innermost frame in the user's own
+    files (a hook, a template), not in a library; relative to the working directory if inside it."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return None, None
+    libs = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    own = [f for f in frames if not f.filename.startswith("<")
+           and not any(f.filename.startswith(lib + os.sep) for lib in libs)]
+    frame = (own or frames)[-1]
+    path = frame.filename
+    rel = os.path.relpath(path) if os.path.isabs(path) else path
+    return (rel if not rel.startswith("..") else path), frame.lineno

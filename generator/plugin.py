@@ -1,31 +1,34 @@
-"""The MkDocs plugin: adds every policy page (version x language) to the build in memory.
+"""The MkDocs plugin: adds every policy page (version x language) to the build.
 
-Nothing is written into the source tree; pages are generated ``File`` objects whose
-bodies are rendered by policygen (sanitised, cached) instead of by MkDocs' Markdown.
+Nothing is written into the source tree. The pages in the search index (each policy's page
+in force and its archive) are generated ``File`` objects that MkDocs builds, with bodies
+rendered by policygen (sanitised, cached) instead of by MkDocs' Markdown. All other pages
+(dated, upcoming, draft, compare) and the embeds policygen makes, puts through the theme and
+writes itself, in worker processes when the machine has several CPUs.
 """
 
 from __future__ import annotations
 
-import atexit
 import copy
 import hashlib
-import itertools
 import os
-import shutil
-import sys
-import tempfile
-from dataclasses import replace
+from dataclasses import dataclass
 from importlib import resources
+from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 from jinja2.bccache import BytecodeCache, FileSystemBytecodeCache
 from markupsafe import Markup
 
+from mkdocs.commands.build import get_context
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+from mkdocs.utils import write_file
 
 from .errors import PolicyError
 from .feeds import atom_feed, changes_json
@@ -33,6 +36,7 @@ from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
 from .project import build_date, load_project
 from .render import RenderCache
 from .site import PageMemo, SiteBuilder, rel
+from .workers import available_cpus, can_fork, run_forked, split
 
 
 class PolicygenConfig(Config):
@@ -42,6 +46,7 @@ class PolicygenConfig(Config):
     cache_dir = c.Optional(c.Type(str))  # content-addressed render cache
     site_names = c.Type(dict, default={})  # the site's name per language, e.g. {zh-CN: 隐私政策}
     pdf = c.Type(bool, default=False)  # print each version to <lang>/<policy>/<date>/policy.pdf (needs Chromium)
+    jobs = c.Optional(c.Type(int))  # processes making the pages kept out of search (default: one per CPU)
 
 
 def theme_dir() -> str:
@@ -74,6 +79,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         # their theme output from the previous rebuild when nothing they depend on changed.
         self.serving = _serving(config)
         self.builder = SiteBuilder(sites, self.today, self.cache, memo=_SERVE_PAGES if self.serving else None)
+        # serve stays in one process: its memo of pages and outputs lives there.
+        self.jobs = 1 if self.serving or not can_fork() else _jobs(self.config.jobs, os.environ.get("POLICYGEN_JOBS"))
         self.sites = sites
         # PDFs are opt-in (a browser is heavy) and never made by the live preview.
         self.pdf = (self.config.pdf or os.environ.get("POLICYGEN_PDF") == "1") and not self.serving
@@ -85,38 +92,30 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
     def on_files(self, files: Files, config) -> Files:
         kept = [f for f in files if not _inside(f.abs_src_path, self.src)]
         out = Files(kept)
-        self.pages = {}
-        self._spilled = {}  # src -> the page's HTML (or the file holding it) until MkDocs builds the page
-        self._spill_dir = _spill_dir()
-        self._held_bytes = 0
-        self._origin = {}  # src -> the page as made (serve: the key of its reusable output)
-        for page in _each_page(self.builder):
-            # Dated, compare and archive pages stay out of the navigation (the version selector
-            # and the archive link them): a site-wide nav of every page would be rendered into
-            # every page, O(pages^2) work and megabytes of HTML per page.
-            # The body is empty: the page's metadata is handed over in on_page_read_source and
-            # its HTML in on_page_content, with no Markdown or YAML round trip.
-            f = File.generated(config, page.src, content="",
-                               inclusion=InclusionLevel.INCLUDED if page.src == "index.md" else InclusionLevel.NOT_IN_NAV)
-            out.append(f)
+        self.pages = {}  # src -> Page: the pages in the search index, which MkDocs builds
+        # Everything else (dated, upcoming, draft and compare pages, embeds; nearly all of the
+        # site) policygen makes, puts through the theme and writes itself in on_env, one page
+        # at a time and in worker processes: MkDocs would hold every page until the end of
+        # the build and make them one by one.
+        self.outputs = []
+        for planned in self.builder.plan():
+            if not planned.search:
+                self.outputs.append(Output(planned.src, planned.group, planned.make, page=True))
+                continue
+            page = planned.make()
+            # The body is empty: the page's metadata is handed over in on_page_markdown and its
+            # HTML in on_page_content, with no Markdown or YAML round trip.
+            out.append(File.generated(config, page.src, content="", inclusion=InclusionLevel.INCLUDED
+                                      if page.src == "index.md" else InclusionLevel.NOT_IN_NAV))
             self.pages[page.src] = page
-            if self.serving:
-                self._origin[page.src] = page
-            if _kept_out_of_search(page):
-                # Most pages (superseded, compare, draft) wait until MkDocs builds them; past a
-                # memory budget they wait on disk: the site's HTML never has to fit in memory.
-                self._spilled[page.src] = self._hold(page.html)
-                self.pages[page.src] = replace(page, html="")
         site_url = config.site_url or ""
         out.append(File.generated(config, "changes.json", content=changes_json(self.builder, site_url)))
         for p in self.sites:
             for lang in p.manifest.languages:
                 out.append(File.generated(config, f"{lang}/{p.manifest.id}/feed.xml",
                                           content=atom_feed(self.builder, p, lang, site_url)))
-        for path, content in embed_files(self.builder, site_url):
-            # A whole policy text each, one per version and language.
-            kind, held = self._hold(content)
-            out.append(File.generated(config, path, **{"content" if kind == "memory" else "abs_src_path": held}))
+        self.outputs.extend(Output(path, group, make, page=False) for path, group, make in
+                            embed_files(self.builder, site_url))
         # Ours replace the theme's sitemap template (now a plain file, see on_config); a robots.txt
         # of the project's own is kept.
         for f in [f for f in out if f.src_uri == "sitemap.xml"]:
@@ -126,6 +125,12 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             out.append(File.generated(config, "robots.txt", content=robots_txt(site_url)))
         return out
 
+    def on_nav(self, nav, config, files):
+        self.nav = nav
+        self._fingerprint = _theme_fingerprint(config, nav) if self.serving else None
+        return nav
+
+    @event_priority(-100)  # last: the other plugins' changes to the environment apply to our pages
     def on_env(self, env, config, files):
         # Compiled theme templates are kept (keyed by their source) between the rebuilds of
         # serve, and between builds in the cache folder: compiling Material's takes half a second.
@@ -135,22 +140,55 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             env.bytecode_cache = FileSystemBytecodeCache(os.path.join(folder, "jinja"))
         else:
             env.bytecode_cache = _TEMPLATES
+        self._write_outputs(env, config)
         return env
 
-    def on_nav(self, nav, config, files):
-        self._reuse = {}
-        self._fingerprint = _theme_fingerprint(config, nav) if self.serving else None
-        return nav
+    def _write_outputs(self, env, config) -> None:
+        outputs, self.outputs = self.outputs, []
+        jobs = min(self.jobs, len(outputs) // MIN_PER_JOB)
+        self.stats = {"pages": len(self.pages) + sum(o.page for o in outputs), "processes": max(1, jobs)}
 
-    @event_priority(-100)  # after the search plugin's, see on_page_content
+        def write(o: Output) -> None:
+            made = o.make()
+            text = self._through_theme(made, env, config) if o.page else made
+            dest = File.generated(config, o.path, content="").abs_dest_path
+            write_file(text.encode("utf-8", errors="xmlcharrefreplace"), dest)
+
+        if jobs <= 1:
+            for o in outputs:
+                write(o)
+            return
+        # The first page compiles the theme's templates; the workers inherit them.
+        write(outputs[0])
+        run_forked(write, split(outputs[1:], jobs, group=lambda o: o.group))
+
+    def _through_theme(self, made, env, config) -> str:
+        """The theme's page around a policygen page, as MkDocs' own build of a page does it
+        (context, ``page_context`` and ``post_page`` events, template)."""
+        if self.serving:
+            got = _OUTPUTS.get(made.src)
+            if got is not None and got[0] is made and got[1] == self._fingerprint:
+                return got[2]  # the same page as in the previous rebuild, under the same theme
+        page = Page(None, File.generated(config, made.src, content="", inclusion=InclusionLevel.NOT_IN_NAV), config)
+        page.meta = copy.deepcopy(made.meta)  # the theme and other plugins may change theirs
+        page.markdown = ""
+        page.content = made.html
+        page.toc = get_toc([])
+        page.active = True
+        config._current_page = page
+        try:
+            context = get_context(self.nav, [], config, page)
+            template = env.get_template(page.meta.get("template", "main.html"))
+            context = config.plugins.on_page_context(context, page=page, config=config, nav=self.nav)
+            output = config.plugins.on_post_page(template.render(context), page=page, config=config)
+        finally:
+            page.active = False
+            config._current_page = None
+        if self.serving:
+            _OUTPUTS[made.src] = (made, self._fingerprint, output)
+        return output
+
     def on_page_context(self, context, page, config, nav):
-        if page.file.src_uri in self._reuse:
-            context["pg_verbatim"] = self._reuse.pop(page.file.src_uri)
-            return context
-        spilled = self._spilled.get(page.file.src_uri)
-        if spilled is not None:
-            # Whatever another plugin added to the (empty) content in on_page_content follows.
-            page.content = _read_held(spilled) + (page.content or "")
         # One build serves every language: the header shows the site name in the page's language.
         if not hasattr(self, "_site_name"):
             self._site_name = config.site_name
@@ -168,37 +206,13 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         if spec is None:
             return markdown
         page.meta = copy.deepcopy(spec.meta)  # the theme and other plugins may change theirs
-        got = _OUTPUTS.get(page.file.src_uri) if self.serving else None
-        if got is not None and got[0] is self._origin.get(page.file.src_uri) and got[1] == self._fingerprint:
-            # The same page as in the previous rebuild, under the same theme and navigation:
-            # its output is reused instead of rendered (the template is chosen before on_page_context).
-            page.meta["template"] = VERBATIM_TEMPLATE
-            self._reuse[page.file.src_uri] = got[2]
         return ""
 
     def on_page_content(self, html, page, config, files):
         spec = self.pages.get(page.file.src_uri)
-        if spec is None:
-            return html
-        if page.file.src_uri in self._spilled:
-            # A page kept out of search (superseded, compare, draft) gets its HTML in
-            # on_page_context, after the search plugin's: Material would otherwise run a regex
-            # over every such page, most of the site, only to skip it.
-            return ""
-        return spec.html
-
-    @event_priority(100)  # the theme's output, before other plugins post-process it
-    def on_post_page(self, output, page, config):
-        origin = self._origin.get(page.file.src_uri)
-        if origin is not None and (page.meta or {}).get("template") != VERBATIM_TEMPLATE:
-            _OUTPUTS[page.file.src_uri] = (origin, self._fingerprint, output)
-        if page.file.src_uri in self._spilled:
-            page.content = ""  # written; let it go
-            self._spilled[page.file.src_uri] = ("memory", "")
-        return output
+        return html if spec is None else spec.html
 
     def on_post_build(self, config):
-        _remove(self._spill_dir)
         if self.pdf:
             from .pdf import print_pdfs
             from .publish import pdf_targets
@@ -208,36 +222,23 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             except PolicyError as exc:
                 raise PluginError(exc.format()) from None
 
-    def on_build_error(self, error):
-        _remove(getattr(self, "_spill_dir", None))
-
-    def _hold(self, text: str) -> tuple[str, str]:
-        """("memory", text) while the held pages fit the budget, then ("disk", path)."""
-        size = sys.getsizeof(text)
-        if self.serving or self._held_bytes + size <= MEMORY_BUDGET:  # serve keeps its pages anyway
-            self._held_bytes += size
-            return "memory", text
-        path = os.path.join(self._spill_dir, f"{next(_COUNTER)}.html")
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        return "disk", path
-
     def on_serve(self, server, config, builder):
         if not _inside(self.src, config.docs_dir):
             server.watch(self.src)
         return server
 
 
-def _each_page(builder: SiteBuilder):
-    """``builder.pages()`` one policy language at a time, so that each batch can be written
-    out before the next is made (``pages()`` returns them all in one list)."""
-    yield builder.home()
-    for p in builder.policies:
-        for lang in p.manifest.languages:
-            yield from builder.policy_pages(p, lang)
+@dataclass(frozen=True)
+class Output:
+    """A file policygen writes itself: a page (through the theme) or a plain file (an embed)."""
+
+    path: str
+    group: tuple | None  # the policy language: its outputs share diffs, so one worker makes them
+    make: Callable
+    page: bool
 
 
-VERBATIM_TEMPLATE = "policygen-verbatim.html"
+MIN_PER_JOB = 12  # outputs (~0.1 s of work); fewer are not worth a worker process
 _SERVE_PAGES = PageMemo()  # policygen serve: pages of released versions, between rebuilds
 _OUTPUTS: dict = {}  # policygen serve: src -> (page as made, theme fingerprint, theme output)
 
@@ -281,35 +282,16 @@ def _theme_fingerprint(config, nav) -> str:
     return h.hexdigest()
 
 
-def _read_held(held: tuple[str, str]) -> str:
-    kind, value = held
-    if kind == "memory":
-        return value
-    with open(value, encoding="utf-8", newline="") as fh:
-        return fh.read()
-
-
-def _kept_out_of_search(page) -> bool:
-    return bool((page.meta.get("search") or {}).get("exclude"))
-
-
-_COUNTER = itertools.count()
-MEMORY_BUDGET = 32 * 2**20  # bytes of page HTML held in memory; the rest waits on disk
-_SPILL_DIRS: list = []
-
-
-def _spill_dir() -> str:
-    d = tempfile.mkdtemp(prefix="policygen-pages-")
-    _SPILL_DIRS.append(d)
-    return d
-
-
-def _remove(d: str | None) -> None:
-    if d:
-        shutil.rmtree(d, ignore_errors=True)
-
-
-atexit.register(lambda: [_remove(d) for d in _SPILL_DIRS])
+def _jobs(configured: int | None, env: str | None) -> int:
+    """Worker processes: ``policygen build --jobs`` (through the environment), the plugin's
+    ``jobs`` setting, or one per CPU."""
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise PluginError(f"error: POLICYGEN_JOBS={env!r} is not a number\n"
+                              "  hint: set it to the number of processes to use, e.g. 2") from None
+    return max(1, configured) if configured is not None else available_cpus()
 
 
 def _serving(config) -> bool:

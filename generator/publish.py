@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from xml.sax.saxutils import escape as xml_escape, quoteattr
+from typing import Callable
 
 from markupsafe import Markup, escape
 
@@ -100,9 +101,10 @@ def embed_html(builder, p, lang: str, v, site_url: str = "", folder: str | None 
                                 "clauses")})
 
 
-def embed_files(builder, site_url: str = "") -> list[tuple[str, str]]:
-    """(path, text) of every embed: /<lang>/<policy>/embed.* for the version the policy's
-    main page shows, and /<lang>/<policy>/<date>/embed.* for each version."""
+def embed_files(builder, site_url: str = "") -> list[tuple[str, tuple, Callable[[], str]]]:
+    """(path, policy language, make) of every embed: /<lang>/<policy>/embed.* for the version
+    the policy's main page shows, and /<lang>/<policy>/<date>/embed.* for each version;
+    ``make()`` returns the file's text."""
     out = []
     for p in builder.policies:
         m = p.manifest
@@ -114,10 +116,13 @@ def embed_files(builder, site_url: str = "") -> list[tuple[str, str]]:
                 targets.insert(0, (policy_url(lang, m.id), main))
             for base, v in targets:
                 for name, make in (("embed.html", embed_html), ("embed.json", embed_json)):
-                    out.append((base + name, builder.remember(
-                        p, (name, lang, v.key, base, site_url),
-                        lambda make=make, v=v, base=base: make(builder, p, lang, v, site_url, base))))
+                    out.append((base + name, (m.id, lang), _embed_maker(builder, p, lang, v, base, name, make, site_url)))
     return out
+
+
+def _embed_maker(builder, p, lang, v, base, name, make, site_url):
+    return lambda: builder.remember(p, (name, lang, v.key, base, site_url),
+                                    lambda: make(builder, p, lang, v, site_url, base))
 
 
 # --- search engines -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import posixpath
 from html import escape as html_escape
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -29,6 +30,18 @@ class Page:
     lang: str
     html: str = ""
     meta: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A page not made yet: ``make()`` returns it. ``search`` says whether it goes into the
+    search index (its meta agrees); ``group`` is the policy language it belongs to (its
+    pages share diffs, so they are best made together)."""
+
+    src: str
+    search: bool
+    group: tuple | None
+    make: Callable[[], Page]
 
 
 @dataclass
@@ -176,12 +189,14 @@ class SiteBuilder:
                     seen.append(lg)
         return seen
 
-    def pages(self) -> list[Page]:
-        pages = [self.home()]
+    def plan(self) -> list[Planned]:
+        """Every page of the site, to be made on demand: the home page, then each policy
+        language's pages."""
+        out = [Planned("index.md", True, None, self.home)]
         for p in self.policies:
             for lang in p.manifest.languages:
-                pages.extend(self.policy_pages(p, lang))
-        return pages
+                out.extend(self.policy_plan(p, lang))
+        return out
 
     # --- pages ------------------------------------------------------------------------
 
@@ -200,35 +215,47 @@ class SiteBuilder:
         del meta["title"]  # the home page's <title> is the site name alone
         return Page(src="index.md", url="", title=i18n.t(lang, "home_title"), lang=lang, html=html, meta=meta)
 
-    def policy_pages(self, p: PolicySite, lang: str) -> list[Page]:
+    def policy_plan(self, p: PolicySite, lang: str) -> list[Planned]:
+        """The pages of one policy language, in site order. Only the page in force and the
+        archive go into the search index; the others (dated, upcoming, draft, compare) don't."""
         m = p.manifest
         versions = [v for v in p.versions if lang in v.texts]
         cur = current_version(versions, self.today)
         upcoming = upcoming_versions(versions, self.today)
-        pages = []
+        group = (m.id, lang)
+        out = []
 
-        def version(v, url, kind):
-            return self.remember(p, ("version", lang, v.key, url, kind),
-                                 lambda: self.version_page(p, lang, v, versions, cur, upcoming, url=url, kind=kind))
+        def version(v, what, kind):
+            url = policy_url(lang, m.id, what)
+            out.append(Planned(url + "index.md", kind == "current", group, lambda: self.remember(
+                p, ("version", lang, v.key, url, kind),
+                lambda: self.version_page(p, lang, v, versions, cur, upcoming, url=url, kind=kind))))
+
+        def draft(what):
+            url = policy_url(lang, m.id, what)
+            out.append(Planned(url + "index.md", False, group, lambda: self.draft_page(p, lang, versions, url=url)))
 
         for v in versions:
-            pages.append(version(v, policy_url(lang, m.id, v.key), "dated"))
+            version(v, v.key, "dated")
         if cur is not None:
-            pages.append(version(cur, policy_url(lang, m.id), "current"))
+            version(cur, "", "current")
         elif lang in p.draft and p.draft[lang].clauses and not upcoming:
-            pages.append(self.draft_page(p, lang, versions, url=policy_url(lang, m.id)))
+            draft("")
         elif upcoming:
-            pages.append(version(upcoming[0], policy_url(lang, m.id), "upcoming"))
+            version(upcoming[0], "", "upcoming")
         if upcoming:
-            pages.append(version(upcoming[0], policy_url(lang, m.id, "upcoming"), "upcoming"))
+            version(upcoming[0], "upcoming", "upcoming")
         if p.include_draft and lang in p.draft and p.draft[lang].clauses:
-            pages.append(self.draft_page(p, lang, versions, url=policy_url(lang, m.id, "draft")))
-        pages.append(self.remember(p, ("archive", lang), lambda: self.archive_page(p, lang, versions, cur)))
+            draft("draft")
+        out.append(Planned(policy_url(lang, m.id, "archive") + "index.md", True, group, lambda: self.remember(
+            p, ("archive", lang), lambda: self.archive_page(p, lang, versions, cur))))
         pairs = compare_pairs(versions, cur)
         for old, new in pairs:
-            pages.append(self.remember(p, ("compare", lang, old.key, new.key),
-                                       lambda old=old, new=new: self.compare_page(p, lang, old, new, versions, cur, pairs)))
-        return pages
+            out.append(Planned(policy_url(lang, m.id, f"compare/{old.key}...{new.key}") + "index.md", False, group,
+                               lambda old=old, new=new: self.remember(
+                                   p, ("compare", lang, old.key, new.key),
+                                   lambda: self.compare_page(p, lang, old, new, versions, cur, pairs))))
+        return out
 
     def compared(self, p: PolicySite, lang: str, old: Version, new: Version, keep: bool = True):
         """Diff and classification of two versions, computed once per build. ``keep=False``:

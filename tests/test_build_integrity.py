@@ -200,7 +200,40 @@ TEMPLATE_ERROR = """{% extends "base.html" %}
 """
 
 
-@pytest.mark.parametrize("case", ["hook-mid-pages", "hook-post-build", "template"])
+HOOK_PIDS = '''import os
+
+
+def on_post_page(output, page, config):
+    with open(os.environ["PAGES_LOG"], "a", encoding="utf-8") as fh:
+        fh.write(f"{os.getpid()} {page.url}\\n")
+    return output + "<!-- seen by the hook -->"
+'''
+
+
+def test_worker_processes_build_the_same_bytes(history, tmp_path):
+    """Pages are made in worker processes when there are several CPUs: the output is the
+    same with one process or two, and a hook's on_post_page applies to every page."""
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(history), str(clone))
+    write(clone / "hooks.py", HOOK_PIDS)
+    write(clone / "mkdocs.yml", CONFIG.format(theme_extra="", extra="hooks:\n  - hooks.py\n"))
+    seen = {}
+    for jobs in ("1", "2"):
+        log = tmp_path / f"pages-{jobs}.log"
+        proc = run(["build", "--date", TODAY, "--out", f"site-{jobs}", "--jobs", jobs], cwd=clone,
+                   env={"PAGES_LOG": str(log)})
+        assert re.search(rf"Built site-{jobs}/ \(\d+ pages, {jobs} process", proc.stderr), proc.stderr
+        seen[jobs] = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert_same_tree(clone / "site-1", clone / "site-2")
+    pages = sorted(url for _pid, url in seen["1"])
+    assert sorted(url for _pid, url in seen["2"]) == pages  # each page once, hook and all
+    assert "zh-CN/acme/compare/2023-01-01...2024-06-01/" in pages and "en/acme/" in pages
+    assert len({pid for pid, _url in seen["1"]}) == 1
+    assert len({pid for pid, _url in seen["2"]}) == 3  # this one and two workers
+    assert b"<!-- seen by the hook -->" in (clone / "site-2/en/acme/2023-01-01/index.html").read_bytes()
+
+
+@pytest.mark.parametrize("case", ["hook-mid-pages", "hook-mid-pages-in-a-worker", "hook-post-build", "template"])
 def test_failure_halfway_through_mkdocs_keeps_the_previous_site(history, tmp_path, case):
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(history), str(clone))
@@ -209,7 +242,9 @@ def test_failure_halfway_through_mkdocs_keeps_the_previous_site(history, tmp_pat
     before = stat_tree(clone / "site")
     assert (clone / "site/en/acme/index.html").exists()
 
-    if case == "hook-mid-pages":
+    jobs = ["--jobs", "2" if case.endswith("in-a-worker") else "1"]
+    if case.startswith("hook-mid-pages"):
+        # Each worker process counts its own pages: with two, page 3 is made in a worker.
         write(clone / "hooks.py", HOOK_PAGE)
         write(clone / "mkdocs.yml", CONFIG.format(theme_extra="", extra="hooks:\n  - hooks.py\n"))
         where, what = r"hooks\.py:8", "RuntimeError: hook gave up on page 3"
@@ -222,7 +257,7 @@ def test_failure_halfway_through_mkdocs_keeps_the_previous_site(history, tmp_pat
         write(clone / "mkdocs.yml", CONFIG.format(theme_extra="  custom_dir: theme\n", extra=""))
         where, what = r"theme/main\.html:3", "UndefinedError"
 
-    proc = run(["build", "--date", TODAY, "--out", "site"], cwd=clone, check=False)
+    proc = run(["build", "--date", TODAY, "--out", "site", *jobs], cwd=clone, check=False)
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr + proc.stdout
     assert re.search(rf"^{where}: error: the MkDocs build failed: .*{re.escape(what)}", proc.stderr, re.M), proc.stderr
@@ -230,7 +265,7 @@ def test_failure_halfway_through_mkdocs_keeps_the_previous_site(history, tmp_pat
     assert stat_tree(clone / "site") == before
     assert not leftovers(clone)
     # With -v the traceback is there for whoever wrote the hook or template.
-    verbose = run(["build", "--date", TODAY, "--out", "site", "-v"], cwd=clone, check=False)
+    verbose = run(["build", "--date", TODAY, "--out", "site", "-v", *jobs], cwd=clone, check=False)
     assert verbose.returncode != 0 and "Traceback" in verbose.stderr
     assert stat_tree(clone / "site") == before
     assert not leftovers(clone)

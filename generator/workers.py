@@ -1,0 +1,87 @@
+"""Independent pieces of a build, run in forked worker processes.
+
+Once the versions are read, the pages of a site are independent of each other: each worker
+makes and writes its share. Workers are forked, so they inherit everything read so far
+(nothing is pickled on the way in); where fork is missing (Windows) the caller runs the work
+itself. A failure in a worker comes back with its type, message, origin and traceback.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from typing import Callable, Hashable, Sequence
+
+from .errors import PolicyError, ReportedError, exception_origin
+
+
+class WorkerFailure(Exception):
+    """An exception raised in a worker process, as the parent sees it."""
+
+    def __init__(self, kind: str, message: str, origin: tuple, trace: str):
+        super().__init__(message)
+        self.kind = kind
+        self.origin = origin
+        self.trace = trace
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def split(items: Sequence, jobs: int, group: Callable[[object], Hashable]) -> list[list]:
+    """``jobs`` shares of about equal size. Items of one group stay in one share while there
+    are at least as many groups as shares (a group's items share work, e.g. diffs)."""
+    chunks: dict = {}
+    for item in items:
+        chunks.setdefault(group(item), []).append(item)
+    parts = list(chunks.values())
+    while len(parts) < jobs and max(len(p) for p in parts) > 1:
+        big = max(range(len(parts)), key=lambda i: len(parts[i]))
+        half = len(parts[big]) // 2
+        parts[big:big + 1] = [parts[big][:half], parts[big][half:]]
+    shares: list[list] = [[] for _ in range(min(jobs, len(parts)))]
+    for part in sorted(parts, key=len, reverse=True):  # stable: equal sizes keep their order
+        min(shares, key=len).extend(part)
+    return [s for s in shares if s]
+
+
+_TASK: tuple | None = None  # (function, shares) while workers run: forked children read it
+
+
+def _run_share(index: int):
+    fn, shares = _TASK
+    try:
+        for item in shares[index]:
+            fn(item)
+    except PolicyError as exc:
+        return ("policy", exc.format())
+    except Exception as exc:  # noqa: BLE001 - carried to the parent, which reports it
+        return ("error", type(exc).__name__, str(exc), exception_origin(exc), traceback.format_exc())
+    return None
+
+
+def run_forked(fn: Callable[[object], None], shares: list[list]) -> None:
+    """``fn(item)`` for every item, one forked process per share; raises the first failure."""
+    global _TASK
+    _TASK = (fn, shares)
+    try:
+        with multiprocessing.get_context("fork").Pool(len(shares)) as pool:
+            results = pool.map(_run_share, range(len(shares)), chunksize=1)
+    finally:
+        _TASK = None
+    for failure in results:
+        if failure is None:
+            continue
+        if failure[0] == "policy":
+            raise ReportedError(failure[1])
+        _, kind, message, origin, trace = failure
+        raise WorkerFailure(kind, message, origin, trace)
