@@ -141,8 +141,11 @@ def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, v
     for w in result["warnings"]:
         click.echo(f"warning: {w}", err=True)
     stats = result.get("policygen")
-    done = f" ({stats['pages']} pages, {stats['processes']} process{'es' if stats['processes'] > 1 else ''}, " \
-           f"{time.monotonic() - started:.1f} s)" if stats else ""
+    done = ""
+    if stats:
+        kept = f", {stats['reused']} of {stats['files']} kept from an earlier build" if stats["reused"] else ""
+        done = (f" ({stats['pages']} pages{kept}, {stats['processes']} process{'es' if stats['processes'] > 1 else ''}, "
+                f"{time.monotonic() - started:.1f} s)")
     click.echo(f"Built {out}/{done}", err=True)
 
 

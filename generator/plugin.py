@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import inspect
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
@@ -33,6 +34,7 @@ from mkdocs.utils import write_file
 from .errors import PolicyError
 from .feeds import atom_feed, changes_json
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
+from .pagestore import PageStore, code_fingerprint
 from .project import build_date, load_project
 from .render import RenderCache
 from .site import PageMemo, SiteBuilder, rel
@@ -79,6 +81,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         # their theme output from the previous rebuild when nothing they depend on changed.
         self.serving = _serving(config)
         self.builder = SiteBuilder(sites, self.today, self.cache, memo=_SERVE_PAGES if self.serving else None)
+        # Finished pages kept between builds (serve keeps its own, in memory).
+        self.store = PageStore(cache_dir) if cache_dir and not self.serving else None
         # serve stays in one process: its memo of pages and outputs lives there.
         self.jobs = 1 if self.serving or not can_fork() else _jobs(self.config.jobs, os.environ.get("POLICYGEN_JOBS"))
         self.sites = sites
@@ -100,7 +104,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         self.outputs = []
         for planned in self.builder.plan():
             if not planned.search:
-                self.outputs.append(Output(planned.src, planned.group, planned.make, page=True))
+                self.outputs.append(Output(planned.src, planned.group, planned.make, page=True, what=planned.what))
                 continue
             page = planned.make()
             # The body is empty: the page's metadata is handed over in on_page_markdown and its
@@ -109,12 +113,15 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
                                       if page.src == "index.md" else InclusionLevel.NOT_IN_NAV))
             self.pages[page.src] = page
         site_url = config.site_url or ""
-        out.append(File.generated(config, "changes.json", content=changes_json(self.builder, site_url)))
         for p in self.sites:
             for lang in p.manifest.languages:
-                out.append(File.generated(config, f"{lang}/{p.manifest.id}/feed.xml",
-                                          content=atom_feed(self.builder, p, lang, site_url)))
-        self.outputs.extend(Output(path, group, make, page=False) for path, group, make in
+                self.outputs.append(Output(f"{lang}/{p.manifest.id}/feed.xml", (p.manifest.id, lang),
+                                           _feed_maker(self.builder, p, lang, site_url), page=False,
+                                           what=("feed.xml", lang, site_url)))
+        # The whole site's feed: made last, from the change summaries the workers send back.
+        self.outputs.append(Output("changes.json", None, lambda: changes_json(self.builder, site_url), page=False,
+                                   what=("changes.json", site_url)))
+        self.outputs.extend(Output(path, group, make, page=False, what=what) for path, group, what, make in
                             embed_files(self.builder, site_url))
         # Ours replace the theme's sitemap template (now a plain file, see on_config); a robots.txt
         # of the project's own is kept.
@@ -127,7 +134,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
 
     def on_nav(self, nav, config, files):
         self.nav = nav
-        self._fingerprint = _theme_fingerprint(config, nav) if self.serving else None
+        self._fingerprint = _build_fingerprint(config, nav) if self.serving or self.store else None
         return nav
 
     @event_priority(-100)  # last: the other plugins' changes to the environment apply to our pages
@@ -145,22 +152,48 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
 
     def _write_outputs(self, env, config) -> None:
         outputs, self.outputs = self.outputs, []
+        self.stats = {"pages": len(self.pages) + sum(o.page for o in outputs), "files": len(outputs), "reused": 0}
+        if self.store is not None:
+            # Outputs kept from an earlier build (same key, same bytes) are copied into place.
+            worlds = {p.manifest.id: self.builder.fingerprint(p) for p in self.sites}
+            todo = []
+            for o in outputs:
+                world = worlds[o.group[0]] if o.group else sorted(worlds.items())
+                key = None if o.what is None else hashlib.sha256(
+                    repr((self._fingerprint, world, o.what)).encode()).hexdigest()
+                if key is not None and self.store.fetch(key, self._dest(o, config)):
+                    self.stats["reused"] += 1
+                else:
+                    todo.append(replace(o, key=key))
+            outputs = todo
+        late = [o for o in outputs if o.group is None]  # site-wide: after the policies' outputs
+        outputs = [o for o in outputs if o.group is not None]
         jobs = min(self.jobs, len(outputs) // MIN_PER_JOB)
-        self.stats = {"pages": len(self.pages) + sum(o.page for o in outputs), "processes": max(1, jobs)}
+        self.stats["processes"] = max(1, jobs)
 
         def write(o: Output) -> None:
             made = o.make()
-            text = self._through_theme(made, env, config) if o.page else made
-            dest = File.generated(config, o.path, content="").abs_dest_path
-            write_file(text.encode("utf-8", errors="xmlcharrefreplace"), dest)
+            data = (self._through_theme(made, env, config) if o.page else made).encode(
+                "utf-8", errors="xmlcharrefreplace")
+            write_file(data, self._dest(o, config))
+            if o.key is not None:
+                self.store.put(o.key, data)
 
         if jobs <= 1:
             for o in outputs:
                 write(o)
-            return
-        # The first page compiles the theme's templates; the workers inherit them.
-        write(outputs[0])
-        run_forked(write, split(outputs[1:], jobs, group=lambda o: o.group))
+        else:
+            # The first page compiles the theme's templates; the workers inherit them.
+            write(outputs[0])
+            for summaries in run_forked(write, split(outputs[1:], jobs, group=lambda o: o.group),
+                                        finish=lambda: self.builder.summaries):
+                self.builder.summaries.update(summaries)
+        for o in late:
+            write(o)
+
+    @staticmethod
+    def _dest(o: Output, config) -> str:
+        return File.generated(config, o.path, content="").abs_dest_path
 
     def _through_theme(self, made, env, config) -> str:
         """The theme's page around a policygen page, as MkDocs' own build of a page does it
@@ -172,7 +205,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         page = Page(None, File.generated(config, made.src, content="", inclusion=InclusionLevel.NOT_IN_NAV), config)
         page.meta = copy.deepcopy(made.meta)  # the theme and other plugins may change theirs
         page.markdown = ""
-        page.content = made.html
+        page.content = ""
         page.toc = get_toc([])
         page.active = True
         config._current_page = page
@@ -180,6 +213,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             context = get_context(self.nav, [], config, page)
             template = env.get_template(page.meta.get("template", "main.html"))
             context = config.plugins.on_page_context(context, page=page, config=config, nav=self.nav)
+            # The body comes after the page_context event: Material's search plugin runs a regex
+            # over every page's content there, even over pages it leaves out of the index (most
+            # of the site). Whatever a plugin added to the (empty) content follows.
+            page.content = made.html + (page.content or "")
             output = config.plugins.on_post_page(template.render(context), page=page, config=config)
         finally:
             page.active = False
@@ -213,6 +250,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         return html if spec is None else spec.html
 
     def on_post_build(self, config):
+        if self.store is not None:
+            self.store.prune()
         if self.pdf:
             from .pdf import print_pdfs
             from .publish import pdf_targets
@@ -228,6 +267,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         return server
 
 
+def _feed_maker(builder, p, lang, site_url):
+    return lambda: atom_feed(builder, p, lang, site_url)
+
+
 @dataclass(frozen=True)
 class Output:
     """A file policygen writes itself: a page (through the theme) or a plain file (an embed)."""
@@ -236,6 +279,8 @@ class Output:
     group: tuple | None  # the policy language: its outputs share diffs, so one worker makes them
     make: Callable
     page: bool
+    what: tuple | None = None  # which output of its policy (None: never kept between builds)
+    key: str | None = None  # its key in the page store
 
 
 MIN_PER_JOB = 12  # outputs (~0.1 s of work); fewer are not worth a worker process
@@ -261,25 +306,36 @@ class MemoryBytecodeCache(BytecodeCache):
 _TEMPLATES = MemoryBytecodeCache()
 
 
-def _theme_fingerprint(config, nav) -> str:
-    """What a page's theme output depends on besides the page: the config file, the theme's
-    templates (a save in overrides/ shows at once) and the navigation."""
-    h = hashlib.sha256()
-    path = config.config_file_path or ""
-    try:
-        with open(path, "rb") as fh:
-            h.update(fh.read())
-    except OSError:  # the built-in default config (no file)
-        h.update(path.encode())
-    for d in config.theme.dirs:
+def _build_fingerprint(config, nav) -> str:
+    """What an output depends on besides its policy: policygen's code and libraries, the
+    config file, the theme's files (a save in overrides/ shows at once), hooks and plugins,
+    and the navigation."""
+    h = hashlib.sha256(code_fingerprint().encode())
+    # Named relative to their folders: a fresh clone elsewhere (CI) gets the same fingerprint.
+    h.update(f"config:{_file_hash(config.config_file_path or '')}\n".encode())  # "-": the built-in default
+    for i, d in enumerate(config.theme.dirs):
         for root, dirs, names in os.walk(d):
             dirs[:] = sorted(x for x in dirs if x != ".icons")  # thousands of SVGs, never edited
             for name in sorted(names):
-                st = os.stat(os.path.join(root, name))
-                h.update(f"{root}/{name}:{st.st_mtime_ns}:{st.st_size}\n".encode())
+                path = os.path.join(root, name)
+                h.update(f"{i}:{os.path.relpath(path, d)}:{_file_hash(path)}\n".encode())
+    for name, plugin in config.plugins.items():  # a plugin's or hook's own code (its version, in effect)
+        try:
+            path = inspect.getfile(plugin if inspect.ismodule(plugin) else type(plugin))
+        except TypeError:
+            path = ""
+        h.update(f"{name}:{_file_hash(path)}\n".encode())
     h.update(repr([(pg.file.src_uri, pg.title, pg.url) for pg in nav.pages]).encode())
     h.update(repr((config.site_url, config.site_name, dict(config.extra))).encode())
     return h.hexdigest()
+
+
+def _file_hash(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return "-"
 
 
 def _jobs(configured: int | None, env: str | None) -> int:

@@ -101,10 +101,10 @@ def embed_html(builder, p, lang: str, v, site_url: str = "", folder: str | None 
                                 "clauses")})
 
 
-def embed_files(builder, site_url: str = "") -> list[tuple[str, tuple, Callable[[], str]]]:
-    """(path, policy language, make) of every embed: /<lang>/<policy>/embed.* for the version
-    the policy's main page shows, and /<lang>/<policy>/<date>/embed.* for each version;
-    ``make()`` returns the file's text."""
+def embed_files(builder, site_url: str = "") -> list[tuple[str, tuple, tuple, Callable[[], str]]]:
+    """(path, policy language, what, make) of every embed: /<lang>/<policy>/embed.* for the
+    version the policy's main page shows, and /<lang>/<policy>/<date>/embed.* for each
+    version; ``make()`` returns the file's text, ``what`` names it among the policy's files."""
     out = []
     for p in builder.policies:
         m = p.manifest
@@ -116,13 +116,13 @@ def embed_files(builder, site_url: str = "") -> list[tuple[str, tuple, Callable[
                 targets.insert(0, (policy_url(lang, m.id), main))
             for base, v in targets:
                 for name, make in (("embed.html", embed_html), ("embed.json", embed_json)):
-                    out.append((base + name, (m.id, lang), _embed_maker(builder, p, lang, v, base, name, make, site_url)))
+                    what = (name, lang, v.key, base, site_url)
+                    out.append((base + name, (m.id, lang), what, _embed_maker(builder, p, lang, v, base, what, make)))
     return out
 
 
-def _embed_maker(builder, p, lang, v, base, name, make, site_url):
-    return lambda: builder.remember(p, (name, lang, v.key, base, site_url),
-                                    lambda: make(builder, p, lang, v, site_url, base))
+def _embed_maker(builder, p, lang, v, base, what, make):
+    return lambda: builder.remember(p, what, lambda: make(builder, p, lang, v, what[-1], base))
 
 
 # --- search engines -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from . import i18n
 from .classify import classify
 from .comparepage import compare_body
 from .diff import diff_policy
-from .model import Manifest, PolicyText, Version
+from .model import Manifest, PolicyText, Version, sha256
 from .render import RenderCache
 from .summary import changes_view, summary_view
 from .versions import current_version, upcoming_versions
@@ -36,12 +36,15 @@ class Page:
 class Planned:
     """A page not made yet: ``make()`` returns it. ``search`` says whether it goes into the
     search index (its meta agrees); ``group`` is the policy language it belongs to (its
-    pages share diffs, so they are best made together)."""
+    pages share diffs, so they are best made together). ``what`` names the page among its
+    policy's pages: with ``SiteBuilder.fingerprint`` it tells what the page is made from
+    (None: made from the work tree, never reused)."""
 
     src: str
     search: bool
     group: tuple | None
     make: Callable[[], Page]
+    what: tuple | None = None
 
 
 @dataclass
@@ -173,6 +176,8 @@ class SiteBuilder:
         self.cache = cache or RenderCache()
         self.memo = memo  # policygen serve: reuse the pages of released versions
         self._compared: dict = {}
+        # (policy, lang, old key, new key) -> change_summary(); worker processes send theirs back
+        self.summaries: dict = {}
         self.pdf = False  # archive rows link each version's policy.pdf (policygen build --pdf)
 
     def remember(self, p: PolicySite, what: tuple, make):
@@ -180,6 +185,19 @@ class SiteBuilder:
         if self.memo is None:
             return make()
         return self.memo.get(p, (repr(p.manifest), self.today, self.pdf), what, make)
+
+    def fingerprint(self, p: PolicySite) -> str:
+        """A hash of everything the pages of released versions of ``p`` are made from: the
+        manifest, each version's ledger entry, commit and texts (content hashes, and the
+        manifest each was released under), the build options, and what the build date
+        decides (which versions are in the future, which took effect within the notice period).
+        Pages read the date only through those."""
+        days = p.manifest.notice_days
+        versions = [(repr(v.release), v.commit, v.effective > self.today,
+                     0 <= (self.today - v.effective).days <= days,
+                     sorted((lang, t.content_hash, repr(t.manifest)) for lang, t in v.texts.items()))
+                    for v in p.versions]
+        return sha256(repr((repr(p.manifest), self.pdf, versions)))
 
     def languages(self) -> list[str]:
         seen = []
@@ -216,8 +234,8 @@ class SiteBuilder:
         return Page(src="index.md", url="", title=i18n.t(lang, "home_title"), lang=lang, html=html, meta=meta)
 
     def policy_plan(self, p: PolicySite, lang: str) -> list[Planned]:
-        """The pages of one policy language, in site order. Only the page in force and the
-        archive go into the search index; the others (dated, upcoming, draft, compare) don't."""
+        """The pages of one policy language, in site order. Only the page in force goes into
+        the search index; the others (dated, upcoming, draft, archive, compare) don't."""
         m = p.manifest
         versions = [v for v in p.versions if lang in v.texts]
         cur = current_version(versions, self.today)
@@ -225,11 +243,13 @@ class SiteBuilder:
         group = (m.id, lang)
         out = []
 
+        def add(src, search, what, make):
+            out.append(Planned(src, search, group, lambda: self.remember(p, what, make), what))
+
         def version(v, what, kind):
             url = policy_url(lang, m.id, what)
-            out.append(Planned(url + "index.md", kind == "current", group, lambda: self.remember(
-                p, ("version", lang, v.key, url, kind),
-                lambda: self.version_page(p, lang, v, versions, cur, upcoming, url=url, kind=kind))))
+            add(url + "index.md", kind == "current", ("version", lang, v.key, url, kind),
+                lambda: self.version_page(p, lang, v, versions, cur, upcoming, url=url, kind=kind))
 
         def draft(what):
             url = policy_url(lang, m.id, what)
@@ -247,14 +267,13 @@ class SiteBuilder:
             version(upcoming[0], "upcoming", "upcoming")
         if p.include_draft and lang in p.draft and p.draft[lang].clauses:
             draft("draft")
-        out.append(Planned(policy_url(lang, m.id, "archive") + "index.md", True, group, lambda: self.remember(
-            p, ("archive", lang), lambda: self.archive_page(p, lang, versions, cur))))
+        add(policy_url(lang, m.id, "archive") + "index.md", False, ("archive", lang),
+            lambda: self.archive_page(p, lang, versions, cur))
         pairs = compare_pairs(versions, cur)
         for old, new in pairs:
-            out.append(Planned(policy_url(lang, m.id, f"compare/{old.key}...{new.key}") + "index.md", False, group,
-                               lambda old=old, new=new: self.remember(
-                                   p, ("compare", lang, old.key, new.key),
-                                   lambda: self.compare_page(p, lang, old, new, versions, cur, pairs))))
+            add(policy_url(lang, m.id, f"compare/{old.key}...{new.key}") + "index.md", False,
+                ("compare", lang, old.key, new.key),
+                lambda old=old, new=new: self.compare_page(p, lang, old, new, versions, cur, pairs))
         return out
 
     def compared(self, p: PolicySite, lang: str, old: Version, new: Version, keep: bool = True):
@@ -407,12 +426,19 @@ class SiteBuilder:
             languages=langs, current_href=rel(url, policy_url(lang, m.id)))
         title = i18n.t(lang, "archive_title", title=m.title(lang))
         return Page(src=url + "index.md", url=url, title=title, lang=lang, html=html,
-                    meta=self._meta(lang, title, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs]))
+                    meta=self._meta(lang, title, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
+                                    search=False))
 
     def change_summary(self, p: PolicySite, lang: str, prev, v) -> str:
         """One line, in the reader's language: the reasons behind the version's level."""
         if prev is None:
             return i18n.t(lang, "first_version")
+        key = (p.manifest.id, lang, prev.key, v.key)
+        if key not in self.summaries:
+            self.summaries[key] = self._change_summary(p, lang, prev, v)
+        return self.summaries[key]
+
+    def _change_summary(self, p: PolicySite, lang: str, prev, v) -> str:
         _d, cls = self.compared(p, lang, prev, v)
         texts = list(dict.fromkeys(r.text(lang).split(" [")[0] for r in cls.reasons if r.level == cls.level))
         if not texts:

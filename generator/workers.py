@@ -58,30 +58,31 @@ _TASK: tuple | None = None  # (function, shares) while workers run: forked child
 
 
 def _run_share(index: int):
-    fn, shares = _TASK
+    fn, shares, finish = _TASK
     try:
         for item in shares[index]:
             fn(item)
+        return ("done", finish() if finish else None)
     except PolicyError as exc:
         return ("policy", exc.format())
     except Exception as exc:  # noqa: BLE001 - carried to the parent, which reports it
         return ("error", type(exc).__name__, str(exc), exception_origin(exc), traceback.format_exc())
-    return None
 
 
-def run_forked(fn: Callable[[object], None], shares: list[list]) -> None:
-    """``fn(item)`` for every item, one forked process per share; raises the first failure."""
+def run_forked(fn: Callable[[object], None], shares: list[list], finish: Callable[[], object] | None = None) -> list:
+    """``fn(item)`` for every item, one forked process per share; raises the first failure.
+    Returns what ``finish()`` (picklable) returns in each worker once its share is done."""
     global _TASK
-    _TASK = (fn, shares)
+    _TASK = (fn, shares, finish)
     try:
         with multiprocessing.get_context("fork").Pool(len(shares)) as pool:
             results = pool.map(_run_share, range(len(shares)), chunksize=1)
     finally:
         _TASK = None
-    for failure in results:
-        if failure is None:
-            continue
-        if failure[0] == "policy":
-            raise ReportedError(failure[1])
-        _, kind, message, origin, trace = failure
-        raise WorkerFailure(kind, message, origin, trace)
+    for result in results:
+        if result[0] == "policy":
+            raise ReportedError(result[1])
+        if result[0] == "error":
+            _, kind, message, origin, trace = result
+            raise WorkerFailure(kind, message, origin, trace)
+    return [result[1] for result in results]

@@ -220,7 +220,7 @@ def test_worker_processes_build_the_same_bytes(history, tmp_path):
     seen = {}
     for jobs in ("1", "2"):
         log = tmp_path / f"pages-{jobs}.log"
-        proc = run(["build", "--date", TODAY, "--out", f"site-{jobs}", "--jobs", jobs], cwd=clone,
+        proc = run(["build", "--date", TODAY, "--out", f"site-{jobs}", "--jobs", jobs, "--no-cache"], cwd=clone,
                    env={"PAGES_LOG": str(log)})
         assert re.search(rf"Built site-{jobs}/ \(\d+ pages, {jobs} process", proc.stderr), proc.stderr
         seen[jobs] = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]

@@ -117,7 +117,7 @@ def test_search_index_holds_current_versions_only(history):
     index = json.loads((history / "site/search/search_index.json").read_text(encoding="utf-8"))
     locations = {d["location"].split("#")[0] for d in index["docs"]}
     assert "en/acme/" in locations
-    assert not any(re.search(r"\d{4}-\d{2}-\d{2}|compare|upcoming", loc) for loc in locations)
+    assert not any(re.search(r"\d{4}-\d{2}-\d{2}|compare|upcoming|archive", loc) for loc in locations)
 
 
 def test_changes_json_and_atom_feed(history):

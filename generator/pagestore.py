@@ -1,0 +1,103 @@
+"""Finished pages and embeds kept between builds, in the cache folder (``pages/``).
+
+An output's key is a hash of everything it is made from: the code and libraries that make
+it (``code_fingerprint``), the theme, config, hooks and plugins that wrap it (the plugin's
+build fingerprint), the policy's versions and what the build date decides about them
+(``SiteBuilder.fingerprint``), and which output it is. The same key gives the same bytes,
+so a kept cache never changes what a build writes; it only saves making it again. Entries
+no build has used for 30 days are removed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+import sys
+import time
+from importlib import metadata, resources
+
+# What turns policy text into a page, besides policygen's own files.
+LIBRARIES = ("mkdocs", "mkdocs-material", "Markdown", "nh3", "Jinja2", "MarkupSafe", "Babel", "cydifflib")
+KEEP_DAYS = 30
+
+
+@functools.lru_cache(maxsize=None)
+def code_fingerprint() -> str:
+    """policygen's files (code, templates, translations, theme overrides) and the versions
+    of the libraries that shape its output."""
+    h = hashlib.sha256()
+    root = str(resources.files("policygen"))
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            h.update(os.path.relpath(path, root).encode() + b"\0")
+            with open(path, "rb") as fh:
+                h.update(hashlib.sha256(fh.read()).digest())
+    for lib in LIBRARIES:
+        try:
+            h.update(f"{lib}={metadata.version(lib)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{lib}=-\n".encode())
+    h.update(sys.version.split()[0].encode())
+    return h.hexdigest()
+
+
+class PageStore:
+    """Content-addressed files: ``fetch(key, dest)`` copies a kept output into place,
+    ``put(key, data)`` keeps one. Safe with several processes writing at once."""
+
+    def __init__(self, directory: str):
+        self.dir = os.path.join(directory, "pages")
+
+    def _path(self, key: str) -> str:
+        return os.path.join(self.dir, key[:2], key)
+
+    def fetch(self, key: str, dest: str) -> bool:
+        src = self._path(key)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        try:
+            # A copy, not a link: a plugin that edits the written site in place must not edit the cache.
+            shutil.copyfile(src, dest)
+        except FileNotFoundError:
+            return False
+        try:
+            os.utime(src)  # used: kept for another KEEP_DAYS
+        except OSError:
+            pass
+        return True
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+
+    def prune(self, now: float | None = None) -> int:
+        """Remove entries unused for KEEP_DAYS; look at most once a day. Returns how many went."""
+        now = time.time() if now is None else now
+        marker = os.path.join(self.dir, ".pruned")
+        try:
+            if now - os.stat(marker).st_mtime < 86400:
+                return 0
+        except FileNotFoundError:
+            pass
+        removed = 0
+        for folder, _dirs, names in os.walk(self.dir):
+            for name in names:
+                path = os.path.join(folder, name)
+                try:
+                    if name != ".pruned" and now - os.stat(path).st_mtime > KEEP_DAYS * 86400:
+                        os.remove(path)
+                        removed += 1
+                except FileNotFoundError:
+                    continue
+        os.makedirs(self.dir, exist_ok=True)
+        with open(marker, "w", encoding="utf-8"):
+            pass
+        os.utime(marker, (now, now))
+        return removed
