@@ -120,7 +120,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
                                            what=("feed.xml", lang, site_url)))
         # The whole site's feed: made last, from the change summaries the workers send back.
         self.outputs.append(Output("changes.json", None, lambda: changes_json(self.builder, site_url), page=False,
-                                   what=("changes.json", site_url)))
+                                   what=("changes.json", site_url, self.today)))  # it names the build date
         self.outputs.extend(Output(path, group, make, page=False, what=what) for path, group, what, make in
                             embed_files(self.builder, site_url))
         # Ours replace the theme's sitemap template (now a plain file, see on_config); a robots.txt

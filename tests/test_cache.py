@@ -298,3 +298,96 @@ def test_default_cache_folder_keeps_itself_out_of_git(history, tmp_path):
     status = git(project, "status", "--porcelain", "--untracked-files=all")
     assert "site/" in status  # the check sees untracked files...
     assert ".policygen-cache" not in status  # ...but the cache keeps itself out of git
+
+
+# --- policygen build: finished pages kept between builds (policygen.pagestore) --------------
+
+def build_at(project, out, date, cache=None):
+    """`policygen build` as of ``date``; with ``cache``, keeping pages in that folder."""
+    args = ["build", "--date", date, "--out", str(out)]
+    return run(args, cwd=project, env={"POLICYGEN_CACHE": str(cache) if cache else ""}).stderr
+
+
+def assert_same_as_fresh(project, tmp_path, date, cache, name) -> str:
+    """A build with the kept cache gives exactly the bytes of a build without one."""
+    said = build_at(project, tmp_path / f"{name}-kept", date, cache)
+    build_at(project, tmp_path / f"{name}-fresh", date)
+    kept, new = tree(tmp_path / f"{name}-kept"), tree(tmp_path / f"{name}-fresh")
+    assert sorted(kept) == sorted(new)
+    differ = [n for n in kept if kept[n] != new[n]]
+    assert not differ, f"{name}: {len(differ)} files differ from a fresh build, e.g. {differ[:5]}"
+    return said
+
+
+def kept_count(said: str) -> tuple[int, int]:
+    import re
+
+    m = re.search(r"(\d+) of (\d+) kept from an earlier build", said)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, -1)
+
+
+def test_kept_pages_are_reused_and_follow_every_input(history, tmp_path):
+    project = tmp_path / "proj"
+    git(tmp_path, "clone", "-q", str(history), str(project))
+    cache = tmp_path / "cache"
+    # 2024-01-15: the 2024-02-01 version is upcoming.
+    first = assert_same_as_fresh(project, tmp_path, "2024-01-15", cache, "a")
+    assert kept_count(first)[0] == 0
+    again = assert_same_as_fresh(project, tmp_path, "2024-01-15", cache, "b")
+    kept, total = kept_count(again)
+    assert kept == total > 10, again  # every page of a released version, every embed and feed
+
+    # Another day, same state: all kept but changes.json, which names the build date. The day
+    # the upcoming version takes effect, menus, banners and embeds change: no old page is served.
+    assert kept_count(assert_same_as_fresh(project, tmp_path, "2024-01-20", cache, "c"))[0] == total - 1
+    moved = assert_same_as_fresh(project, tmp_path, "2024-02-10", cache, "d")
+    assert kept_count(moved)[0] == 0, moved
+    assert "took effect on" in (tmp_path / "d-kept/en/acme/2023-02-01/index.html").read_text(encoding="utf-8")
+    # Months later (past the notice period): what changed is only which versions were in the
+    # future when the pages were kept.
+    assert_same_as_fresh(project, tmp_path, "2024-06-01", cache, "d2")
+
+    # A theme template saved: every page shows it.
+    write(project / "mkdocs.yml", __import__("policygen.buildsite", fromlist=["x"]).DEFAULT_CONFIG.replace(
+        "  name: material\n", "  name: material\n  custom_dir: overrides\n"))
+    write(project / "overrides/main.html", '{% extends "base.html" %}\n'
+                                           '{% block announce %}Reviewed by Legal{% endblock %}\n')
+    build_at(project, tmp_path / "e0", "2024-06-01", cache)
+    (project / "overrides/main.html").write_text('{% extends "base.html" %}\n'
+                                                 '{% block announce %}Approved by Legal{% endblock %}\n',
+                                                 encoding="utf-8")
+    themed = assert_same_as_fresh(project, tmp_path, "2024-06-01", cache, "e")
+    assert "Approved by Legal" in (tmp_path / "e-kept/en/acme/2023-02-01/index.html").read_text(encoding="utf-8")
+    assert kept_count(themed)[0] == 0
+
+    # A new release: every version's menu, the archive and the feeds know it.
+    clause_file = project / "policy_src/acme/en/contact.md"
+    clause_file.write_text(clause_file.read_text(encoding="utf-8").replace("any question", "any questions"),
+                           encoding="utf-8")
+    run(["release", "--policy", "acme", "--effective", "2024-07-01", "--allow-stale-translations",
+         "--today", "2024-06-01"], cwd=project)
+    commit_all(project, "Release 2024-07-01", date="2024-06-01")
+    assert_same_as_fresh(project, tmp_path, "2024-06-01", cache, "f")
+    assert "2024-07-01" in (tmp_path / "f-kept/en/acme/archive/index.html").read_text(encoding="utf-8")
+
+
+def test_page_store_forgets_what_no_build_used_for_a_month(tmp_path):
+    import time
+
+    from policygen.pagestore import KEEP_DAYS, PageStore
+
+    store = PageStore(str(tmp_path))
+    store.put("a" * 64, b"old page")
+    store.put("b" * 64, b"recent page")
+    now = time.time()
+    old = now - (KEEP_DAYS + 1) * 86400
+    os.utime(store._path("a" * 64), (old, old))
+    assert store.prune(now) == 1
+    assert not store.fetch("a" * 64, str(tmp_path / "out/a.html"))
+    assert store.fetch("b" * 64, str(tmp_path / "out/b.html"))
+    assert (tmp_path / "out/b.html").read_bytes() == b"recent page"
+    # At most one look a day: the next prune the same day removes nothing, even if due.
+    store.put("c" * 64, b"another")
+    os.utime(store._path("c" * 64), (old, old))
+    assert store.prune(now + 60) == 0
+    assert store.prune(now + 86400 + 60) == 1
