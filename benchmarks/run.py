@@ -4,9 +4,9 @@ Builds a synthetic corpus in a temporary git repository (N versions x L language
 clauses, see corpus.py) and measures, each next to its target:
 
   * `policygen build`: wall time and peak memory (a subprocess and its worker processes:
-    the sum of their PSS, sampled), cold (no cache), and again
-    with the cache folder of the build before (what CI with a kept cache, or a second local
-    build, runs);
+    the sum of their PSS, sampled), cold (no cache); again with the cache folder of the
+    build before (what CI with a kept cache, or a second local build, runs); and with the
+    cache folder of the build before the latest release (CI after a release);
   * the per-version way: a plain `mkdocs build` (Material, search, no policygen) of one
     version on its own, all languages as one page each, timed for a sample of versions
     and extrapolated to N; the ratio to the policygen build (target >= 20x);
@@ -325,6 +325,15 @@ def main(argv=None) -> int:
         warm, _ = build(repo, d, work / "site-warm-1", cache=work / "build-cache")
         shutil.rmtree(work / "site-warm-1", ignore_errors=True)
         rep.add("build_warm_s", "policygen build again, cache folder kept, s", warm)
+        # The usual CI case: the cache folder of the build before the latest release (in
+        # another clone). Every page lists the new version, so every page is made again.
+        before, _ = at(a.versions - 1)
+        build(before, d, work / "site-before", cache=work / "release-cache")
+        shutil.rmtree(work / "site-before", ignore_errors=True)
+        released, _ = build(repo, d, work / "site-released", cache=work / "release-cache")
+        shutil.rmtree(work / "site-released", ignore_errors=True)
+        rep.add("build_release_s", "policygen build after one more release (its cache kept), s",
+                released)
 
         # 2. the per-version way
         plain = []
@@ -342,6 +351,9 @@ def main(argv=None) -> int:
         ratio = total / warm
         rep.add("speedup_warm", "  per-version way / policygen build (cache kept)", f"{ratio:.1f}x", ">= 20x",
                 ratio >= 20)
+        ratio = total / released
+        rep.add("speedup_release", "  per-version way / policygen build (one more release)", f"{ratio:.1f}x",
+                ">= 20x", ratio >= 20)
 
         # 3. scaling
         first, last = points[0], points[-1]
