@@ -35,7 +35,9 @@ RESERVED_ID_RE = re.compile(r"^(__|md-|pg-)", re.I)
 SETTINGS = {"extensions": EXTENSIONS, "tags": sorted(ALLOWED_TAGS),
             "attrs": {k: sorted(v) for k, v in ALLOWED_ATTRS.items()}, "schemes": sorted(URL_SCHEMES),
             "reserved": [RESERVED_CLASS_RE.pattern, RESERVED_ID_RE.pattern],
-            "version": __version__, "heading_shift": 2}
+            "version": __version__, "heading_shift": 2,
+            # the converter and the sanitiser themselves: an upgrade may change their output
+            "libraries": {"markdown": markdown.__version__, "nh3": nh3.__version__}}
 SETTINGS_KEY = sha256(canonical_json(SETTINGS))[:16]
 
 

@@ -162,7 +162,7 @@ def test_settings_key_covers_the_renderer():
     from policygen.model import canonical_json, sha256
 
     assert render.SETTINGS_KEY == sha256(canonical_json(render.SETTINGS))[:16]
-    for part in ("extensions", "tags", "attrs", "schemes", "version"):
+    for part in ("extensions", "tags", "attrs", "schemes", "version", "libraries"):
         assert part in render.SETTINGS
 
 
