@@ -186,7 +186,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             # The first page compiles the theme's templates; the workers inherit them.
             write(outputs[0])
             for summaries in run_forked(write, split(outputs[1:], jobs, group=lambda o: o.group),
-                                        finish=lambda: self.builder.summaries):
+                                        finish=lambda: self.builder.summaries, logger="mkdocs"):
                 self.builder.summaries.update(summaries)
         for o in late:
             write(o)

@@ -8,6 +8,7 @@ itself. A failure in a worker comes back with its type, message, origin and trac
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import traceback
@@ -54,35 +55,58 @@ def split(items: Sequence, jobs: int, group: Callable[[object], Hashable]) -> li
     return [s for s in shares if s]
 
 
-_TASK: tuple | None = None  # (function, shares) while workers run: forked children read it
+_TASK: tuple | None = None  # (function, shares, finish, logger) while workers run: forked children read it
+
+
+class _Keep(logging.Handler):
+    """Warnings logged in a worker, to be logged again in the parent (where the handlers
+    that show or count them live)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record):
+        self.records.append((record.name, record.levelno, record.getMessage()))
 
 
 def _run_share(index: int):
-    fn, shares, finish = _TASK
+    fn, shares, finish, logger = _TASK
+    kept = _Keep()
+    log = logging.getLogger(logger)
+    log.addHandler(kept)
+    log.propagate = False  # the parent's copies of the handlers would only print them twice
+    for h in [h for h in log.handlers if h is not kept]:
+        log.removeHandler(h)
     try:
         for item in shares[index]:
             fn(item)
-        return ("done", finish() if finish else None)
+        return ("done", finish() if finish else None, kept.records)
     except PolicyError as exc:
-        return ("policy", exc.format())
+        return ("policy", exc.format(), kept.records)
     except Exception as exc:  # noqa: BLE001 - carried to the parent, which reports it
-        return ("error", type(exc).__name__, str(exc), exception_origin(exc), traceback.format_exc())
+        return ("error", type(exc).__name__, str(exc), exception_origin(exc), traceback.format_exc(), kept.records)
 
 
-def run_forked(fn: Callable[[object], None], shares: list[list], finish: Callable[[], object] | None = None) -> list:
+def run_forked(fn: Callable[[object], None], shares: list[list], finish: Callable[[], object] | None = None,
+               logger: str = "") -> list:
     """``fn(item)`` for every item, one forked process per share; raises the first failure.
-    Returns what ``finish()`` (picklable) returns in each worker once its share is done."""
+    Returns what ``finish()`` (picklable) returns in each worker once its share is done.
+    Warnings the workers log under ``logger`` are logged again here."""
     global _TASK
-    _TASK = (fn, shares, finish)
+    _TASK = (fn, shares, finish, logger)
     try:
         with multiprocessing.get_context("fork").Pool(len(shares)) as pool:
             results = pool.map(_run_share, range(len(shares)), chunksize=1)
     finally:
         _TASK = None
     for result in results:
+        for name, level, message in result[-1]:
+            logging.getLogger(name).log(level, message)
+    for result in results:
         if result[0] == "policy":
             raise ReportedError(result[1])
         if result[0] == "error":
-            _, kind, message, origin, trace = result
+            _, kind, message, origin, trace, _logged = result
             raise WorkerFailure(kind, message, origin, trace)
     return [result[1] for result in results]

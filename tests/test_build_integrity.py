@@ -200,12 +200,15 @@ TEMPLATE_ERROR = """{% extends "base.html" %}
 """
 
 
-HOOK_PIDS = '''import os
+HOOK_PIDS = '''import logging
+import os
 
 
 def on_post_page(output, page, config):
     with open(os.environ["PAGES_LOG"], "a", encoding="utf-8") as fh:
         fh.write(f"{os.getpid()} {page.url}\\n")
+    if page.url.endswith("compare/2023-01-01...2024-06-01/"):
+        logging.getLogger("mkdocs.hooks").warning("checked %s", page.url)
     return output + "<!-- seen by the hook -->"
 '''
 
@@ -223,6 +226,10 @@ def test_worker_processes_build_the_same_bytes(history, tmp_path):
         proc = run(["build", "--date", TODAY, "--out", f"site-{jobs}", "--jobs", jobs, "--no-cache"], cwd=clone,
                    env={"PAGES_LOG": str(log)})
         assert re.search(rf"Built site-{jobs}/ \(\d+ pages, {jobs} process", proc.stderr), proc.stderr
+        # A warning logged while a page is made in a worker reaches the user, once.
+        for lang in ("en", "zh-CN"):
+            assert proc.stderr.count(f"warning: checked {lang}/acme/compare/2023-01-01...2024-06-01/\n") == 1, \
+                proc.stderr
         seen[jobs] = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
     assert_same_tree(clone / "site-1", clone / "site-2")
     pages = sorted(url for _pid, url in seen["1"])
