@@ -17,6 +17,7 @@ import nh3
 
 from . import __version__
 from .model import canonical_json, sha256
+from .workers import run_forked, split
 
 EXTENSIONS = ["tables", "attr_list", "sane_lists", "def_list", "abbr"]
 ALLOWED_TAGS = {
@@ -119,13 +120,36 @@ class RenderCache:
     def key(self, text: str) -> str:
         return sha256(self.settings + "\0" + text)
 
+    def _path(self, text: str) -> str | None:
+        if not self.directory:
+            return None
+        k = self.key(text)
+        return os.path.join(self.directory, k[:2], k + ".html")
+
+    def render_many(self, texts, jobs: int) -> int:
+        """Render, up front and split over ``jobs`` forked processes, the texts neither in
+        memory nor on disk, so that the pages made afterwards (here or in workers forked
+        later) find them rendered. Returns how many were rendered."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self.memory and not os.path.exists(self._path(t) or "")]
+        jobs = min(jobs, len(todo) // RENDERS_PER_JOB)
+        if jobs <= 1:
+            return 0
+        fresh: dict = {}  # each worker's own renders, sent back
+
+        def one(text: str) -> None:
+            fresh[text] = self.render(text)
+
+        for got in run_forked(one, split(todo, jobs, group=id), finish=lambda: fresh):
+            self.memory.update(got)
+        self.misses += len(todo)
+        return len(todo)
+
     def render(self, text: str) -> str:
         got = self.memory.get(text)
         if got is not None:
             self.hits += 1
             return got
-        k = self.key(text)
-        path = os.path.join(self.directory, k[:2], k + ".html") if self.directory else None
+        path = self._path(text)
         got = None
         if path:
             try:
@@ -153,3 +177,4 @@ class RenderCache:
 _SETTINGS_JSON = canonical_json(SETTINGS)
 _MEMORY: dict[str, dict[str, str]] = {}  # settings key -> {Markdown text: html}, for the whole process
 _MEMORY_LIMIT = 50_000
+RENDERS_PER_JOB = 40  # ~0.1 s of rendering: fewer are not worth a worker process

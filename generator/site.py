@@ -199,6 +199,16 @@ class SiteBuilder:
                     for v in p.versions]
         return sha256(repr((repr(p.manifest), self.pdf, versions)))
 
+    def clause_bodies(self) -> list[str]:
+        """The Markdown of every clause the pages show (each text once), to render up front."""
+        seen: dict = {}
+        for p in self.policies:
+            texts = [t for v in p.versions for t in v.texts.values()]
+            texts += p.draft.values() if p.include_draft or not p.versions else []
+            for text in texts:
+                seen.update(dict.fromkeys(c.body for c in text.clauses))
+        return list(seen)
+
     def languages(self) -> list[str]:
         seen = []
         for p in self.policies:

@@ -88,25 +88,61 @@ def _run_share(index: int):
         return ("error", type(exc).__name__, str(exc), exception_origin(exc), traceback.format_exc(), kept.records)
 
 
+class Running:
+    """Workers started by ``start_forked``: ``wait()`` for their results, or ``stop()`` them."""
+
+    def __init__(self, pool, pending):
+        self._pool = pool
+        self._pending = pending
+
+    def wait(self) -> list:
+        """What ``finish()`` returned in each worker; raises the first failure. Warnings the
+        workers logged are logged again here."""
+        global _TASK
+        try:
+            results = self._pending.get()
+            self._pool.join()
+        finally:
+            self._pool.terminate()
+            _TASK = None
+        for result in results:
+            for name, level, message in result[-1]:
+                logging.getLogger(name).log(level, message)
+        for result in results:
+            if result[0] == "policy":
+                raise ReportedError(result[1])
+            if result[0] == "error":
+                _, kind, message, origin, trace, _logged = result
+                raise WorkerFailure(kind, message, origin, trace)
+        return [result[1] for result in results]
+
+    def stop(self) -> None:
+        """The build failed elsewhere: end the workers before their output folder goes."""
+        global _TASK
+        self._pool.terminate()
+        self._pool.join()
+        _TASK = None
+
+
+def start_forked(fn: Callable[[object], None], shares: list[list], finish: Callable[[], object] | None = None,
+                 logger: str = "") -> Running:
+    """``fn(item)`` for every item, one forked process per share, while the caller goes on.
+    ``finish()`` (picklable) is called in each worker once its share is done."""
+    global _TASK
+    if _TASK is not None:
+        raise RuntimeError("workers are already running")
+    _TASK = (fn, shares, finish, logger)  # read by the children, forked now (and by any re-forked one)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(len(shares))
+        pending = pool.map_async(_run_share, range(len(shares)), chunksize=1)
+        pool.close()
+    except BaseException:
+        _TASK = None
+        raise
+    return Running(pool, pending)
+
+
 def run_forked(fn: Callable[[object], None], shares: list[list], finish: Callable[[], object] | None = None,
                logger: str = "") -> list:
-    """``fn(item)`` for every item, one forked process per share; raises the first failure.
-    Returns what ``finish()`` (picklable) returns in each worker once its share is done.
-    Warnings the workers log under ``logger`` are logged again here."""
-    global _TASK
-    _TASK = (fn, shares, finish, logger)
-    try:
-        with multiprocessing.get_context("fork").Pool(len(shares)) as pool:
-            results = pool.map(_run_share, range(len(shares)), chunksize=1)
-    finally:
-        _TASK = None
-    for result in results:
-        for name, level, message in result[-1]:
-            logging.getLogger(name).log(level, message)
-    for result in results:
-        if result[0] == "policy":
-            raise ReportedError(result[1])
-        if result[0] == "error":
-            _, kind, message, origin, trace, _logged = result
-            raise WorkerFailure(kind, message, origin, trace)
-    return [result[1] for result in results]
+    """``start_forked(...).wait()``: the caller waits for the workers."""
+    return start_forked(fn, shares, finish, logger).wait()
