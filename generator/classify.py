@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from .diff import ClauseDiff, PolicyDiff, SequenceMatcher, normalise_formatting, tokenize
+from .diff import CJK, ClauseDiff, PolicyDiff, SequenceMatcher, normalise_formatting, tokenize
 from .facts import is_sensitive
 from .model import LEVELS, Manifest, level_rank, max_level
 
@@ -307,8 +307,8 @@ def _text_reason(cid: str, status: str, old_body: str, new_body: str, segs: tupl
         return Reason(cd.id, "editorial", "spelling",
                       f"spelling, punctuation or capitalisation corrected: {_edit_summary(segs)}",
                       "更正错别字、标点或大小写")
-    old_emails = {e.lower() for e in EMAIL.findall(cd.old_body)}
-    new_emails = [e for e in EMAIL.findall(cd.new_body) if e.lower() not in old_emails]
+    old_emails = {e.lower() for e in _emails(cd.old_body)}
+    new_emails = [e for e in _emails(cd.new_body) if e.lower() not in old_emails]
     if new_emails:
         return Reason(cd.id, "notice", "text-contact-detail",
                       f"new contact detail in the text: {', '.join(new_emails)}; "
@@ -456,13 +456,21 @@ def _near_spelling(old_word: str, new_word: str) -> bool:
     return len(new_word) >= 4 and SequenceMatcher(None, old_word, new_word).ratio() >= 0.75
 
 
-WORD_START = re.compile(r"\w")
+# The tokens of diff.tokenize that start with a word character, found directly.
+WORD_RE = re.compile(rf"(?=\w)[{CJK}]|[^\W{CJK}]+")
 
 
 @functools.lru_cache(maxsize=1024)
 def _words(md: str) -> tuple[str, ...]:
     """The words a reader sees, lower-cased (each clause text recurs in many comparisons)."""
-    return tuple(t.lower() for t in tokenize(normalise_formatting(md)) if WORD_START.match(t))
+    words = WORD_RE.findall(normalise_formatting(md))
+    # Lower-cased in one go: words are joined by a space, which no word holds.
+    return tuple(" ".join(words).lower().split(" ")) if words else ()
+
+
+@functools.lru_cache(maxsize=1024)
+def _emails(md: str) -> tuple[str, ...]:
+    return tuple(EMAIL.findall(md)) if "@" in md else ()
 
 
 def _is_typo_fix(segs) -> bool:

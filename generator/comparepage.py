@@ -15,19 +15,25 @@ from .diff import word_diff
 from .redline import fact_lines, segments_html, side_html
 
 
+# Each applies within a line ([^\S\n]: a space that is not a line break), so the whole text
+# takes one pass each.
+DISPLAY_SUBS = [(re.compile(p, re.M), r) for p, r in (
+    (r"^[^\S\n]{0,3}#{1,6}[^\S\n]+", ""),  # heading marks
+    (r"^([^\S\n]*)[-*+][^\S\n]+", r"\1• "),  # bullets
+    (r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2"),  # bold
+    (r"(?<![\w*\\])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)", r"\1"),  # emphasis
+    (r"\\([\\`*_{}\[\]()#+\-.!<>|])", r"\1"),  # escapes
+    (r"\[([^\]\n]*)\]\(([^)\s]*)\)", r"\1 <\2>"),  # links
+)]
+BLANK_LINES_RE = re.compile(r"\n{3,}")
+
+
 @functools.lru_cache(maxsize=4096)
 def display_text(md: str) -> str:
     """Markdown source as a reader sees its words: no heading marks, bullets as •, no escapes."""
-    lines = []
-    for line in md.split("\n"):
-        line = re.sub(r"^\s{0,3}#{1,6}\s+", "", line)
-        line = re.sub(r"^(\s*)[-*+]\s+", r"\1• ", line)
-        line = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", line)
-        line = re.sub(r"(?<![\w*\\])\*(?=\S)([^*]+?)(?<=\S)\*(?!\w)", r"\1", line)
-        line = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>|])", r"\1", line)
-        line = re.sub(r"\[([^\]]*)\]\(([^)\s]*)\)", r"\1 <\2>", line)
-        lines.append(line)
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    for pattern, repl in DISPLAY_SUBS:
+        md = pattern.sub(repl, md)
+    return BLANK_LINES_RE.sub("\n\n", md).strip("\n")
 
 
 STATUS_LABELS = {

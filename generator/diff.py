@@ -24,8 +24,52 @@ CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\uff00-\
 TOKEN_RE = re.compile(rf"[{CJK}]|[^\W{CJK}]+|\s+|[^\w\s]", re.UNICODE)
 
 
+# Characters that are always a token on their own (punctuation, CJK but not the ideographic
+# space, which joins a run of spaces): a text splits before and after one into parts that
+# tokenize independently.
+SINGLE = rf"(?:(?!\s)[{CJK}]|[^\w\s])"
+SINGLE_RE = re.compile(SINGLE)
+UP_TO_LAST_SINGLE_RE = re.compile(rf"(?s).*{SINGLE}")
+
+
 def tokenize(text: str) -> list[str]:
     return TOKEN_RE.findall(text)
+
+
+def _common_head(a: str, b: str, limit: int) -> int:
+    lo, hi = 0, limit  # compared by slices (in C), halving: long clauses mostly agree
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_tail(a: str, b: str, limit: int) -> int:
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _shared_ends(old: str, new: str) -> tuple[int, int]:
+    """Lengths of a common head and a common tail of two texts (not overlapping), the head
+    ending and the tail starting with a single-character token, so that the rest tokenizes
+    alone as it would in the whole text: most edits touch one sentence of a long clause."""
+    limit = min(len(old), len(new))
+    head = _common_head(old, new, limit)
+    m = UP_TO_LAST_SINGLE_RE.match(old, 0, head) if head else None
+    head = m.end() if m else 0
+    tail = _common_tail(old, new, limit - head)
+    m = SINGLE_RE.search(old, len(old) - tail) if tail else None
+    tail = len(old) - m.start() if m else 0
+    return head, tail
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
@@ -38,7 +82,9 @@ def _word_diff(old: str, new: str) -> tuple:
     # Memoised: the same clause pair recurs across many compare pages and languages.
     if old == new:
         return (("equal", old),) if old else ()
-    a, b = tokenize(old), tokenize(new)
+    shared_head, shared_tail = _shared_ends(old, new)
+    a = tokenize(old[shared_head:len(old) - shared_tail])
+    b = tokenize(new[shared_head:len(new) - shared_tail])
     # Most edits touch a sentence or two of a long clause: the shared head and tail are equal
     # as they stand, and only the middle needs the (quadratic) matcher.
     head = 0
@@ -59,14 +105,14 @@ def _word_diff(old: str, new: str) -> tuple:
         else:
             out.append((op, text))
 
-    push("equal", "".join(a[:head]))
+    push("equal", old[:shared_head] + "".join(a[:head]))
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
             push("equal", "".join(a[head + i1:head + i2]))
         else:
             push("delete", "".join(a[head + i1:head + i2]))
             push("insert", "".join(b[head + j1:head + j2]))
-    push("equal", "".join(a[len(a) - tail:]))
+    push("equal", "".join(a[len(a) - tail:]) + old[len(old) - shared_tail:])
     return tuple(_slide(_absorb_whitespace(out)))
 
 

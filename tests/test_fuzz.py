@@ -5,7 +5,7 @@ arbitrary input; user errors are PolicyError (with a line inside the file), noth
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from policygen.diff import word_diff
+from policygen.diff import SINGLE_RE, tokenize, word_diff
 from policygen.errors import Finding, PolicyError
 from policygen.fragments import parse_clause, render_clause_file
 from policygen.importer import parse_html, parse_markdown, parse_text
@@ -151,6 +151,20 @@ def test_word_diff_reproduces_both_texts(a, b):
     segs = word_diff(a, b)
     assert all(op in ("equal", "insert", "delete") and t for op, t in segs)
     assert sides(segs) == (a, b)
+
+
+@SETTINGS
+@given(UNICODE)
+@example("a \u3000b")  # the ideographic space is CJK, yet it joins a run of spaces
+@example("中文，more。")
+def test_text_splits_at_single_character_tokens(text):
+    """word_diff tokenizes only what lies between the shared head and tail of two texts; that
+    gives the same tokens as the whole text only if it splits before and after punctuation and
+    CJK characters."""
+    whole = tokenize(text)
+    for m in SINGLE_RE.finditer(text):
+        for cut in (m.start(), m.end()):
+            assert tokenize(text[:cut]) + tokenize(text[cut:]) == whole, (text, cut)
 
 
 @SETTINGS
