@@ -8,6 +8,7 @@ itself. A failure in a worker comes back with its type, message, origin and trac
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -132,6 +133,9 @@ def start_forked(fn: Callable[[object], None], shares: list[list], finish: Calla
     if _TASK is not None:
         raise RuntimeError("workers are already running")
     _TASK = (fn, shares, finish, logger)  # read by the children, forked now (and by any re-forked one)
+    # Objects made so far are left out of the children's garbage collections, which would
+    # otherwise write to every one of them and so copy all of the parent's memory.
+    gc.freeze()
     try:
         pool = multiprocessing.get_context("fork").Pool(len(shares))
         pending = pool.map_async(_run_share, range(len(shares)), chunksize=1)
@@ -139,6 +143,8 @@ def start_forked(fn: Callable[[object], None], shares: list[list], finish: Calla
     except BaseException:
         _TASK = None
         raise
+    finally:
+        gc.unfreeze()
     return Running(pool, pending)
 
 
