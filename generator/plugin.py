@@ -106,7 +106,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         self.outputs = []
         for planned in self.builder.plan():
             if not planned.search:
-                self.outputs.append(Output(planned.src, planned.group, planned.make, page=True, what=planned.what))
+                self.outputs.append(Output(planned.src, planned.group, planned.make, page=True, what=planned.what,
+                                           deps=planned.deps))
                 continue
             page = planned.make()
             # The body is empty: the page's metadata is handed over in on_page_markdown and its
@@ -123,8 +124,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         # The whole site's feed: made last, from the change summaries the workers send back.
         self.outputs.append(Output("changes.json", None, lambda: changes_json(self.builder, site_url), page=False,
                                    what=("changes.json", site_url, self.today)))  # it names the build date
-        self.outputs.extend(Output(path, group, make, page=False, what=what) for path, group, what, make in
-                            embed_files(self.builder, site_url))
+        self.outputs.extend(Output(path, group, make, page=False, what=what, deps=deps)
+                            for path, group, what, deps, make in embed_files(self.builder, site_url))
         # Ours replace the theme's sitemap template (now a plain file, see on_config); a robots.txt
         # of the project's own is kept.
         for f in [f for f in out if f.src_uri == "sitemap.xml"]:
@@ -159,11 +160,13 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         self.running = None
         self.stats = {"pages": len(self.pages) + sum(o.page for o in outputs), "files": len(outputs), "reused": 0}
         if self.store is not None:
-            # Outputs kept from an earlier build (same key, same bytes) are copied into place.
+            # Outputs kept from an earlier build (same key, same bytes) are copied into place. An
+            # output is keyed by what it is made from: its own list where it has one (so a release
+            # remakes only the pages it touches), else everything about its policy.
             worlds = {p.manifest.id: self.builder.fingerprint(p) for p in self.sites}
             todo = []
             for o in outputs:
-                world = worlds[o.group[0]] if o.group else sorted(worlds.items())
+                world = o.deps if o.deps is not None else worlds[o.group[0]] if o.group else sorted(worlds.items())
                 key = None if o.what is None else hashlib.sha256(
                     repr((self._fingerprint, world, o.what)).encode()).hexdigest()
                 if key is not None and self.store.fetch(key, self._dest(o, config)):
@@ -296,6 +299,7 @@ class Output:
     make: Callable
     page: bool
     what: tuple | None = None  # which output of its policy (None: never kept between builds)
+    deps: tuple | None = None  # what it is made from, if narrower than its policy (site.Planned.deps)
     key: str | None = None  # its key in the page store
 
 

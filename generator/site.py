@@ -38,13 +38,15 @@ class Planned:
     search index (its meta agrees); ``group`` is the policy language it belongs to (its
     pages share diffs, so they are best made together). ``what`` names the page among its
     policy's pages: with ``SiteBuilder.fingerprint`` it tells what the page is made from
-    (None: made from the work tree, never reused)."""
+    (None: made from the work tree, never reused). ``deps``, where set, lists everything the
+    page is made from, so that a release does not change the pages it does not touch."""
 
     src: str
     search: bool
     group: tuple | None
     make: Callable[[], Page]
     what: tuple | None = None
+    deps: tuple | None = None  # all the page is made from, if narrower than its policy's fingerprint
 
 
 @dataclass
@@ -123,15 +125,16 @@ def compare_pairs(versions: list, cur) -> list[tuple]:
     return out
 
 
-def nearby(versions: list, cur, *keys: str) -> list:
+def nearby(versions: list, *keys: str) -> list:
     """The versions a page offers in its menus: all of a short history; of a long one the
-    page's own, their neighbours, the current and the newest (the archive lists every
-    version), so that no page grows with the length of the history."""
+    page's own and their neighbours (the page in force and the archive are linked by their
+    own URLs), so that no page grows with the length of the history and a release changes
+    only the pages of its neighbours."""
     if len(versions) <= ALL_PAIRS_UP_TO:
         return list(versions)
     index = {v.key: i for i, v in enumerate(versions)}
-    keep = {len(versions) - 1}
-    for k in (*keys, cur.key if cur is not None else None):
+    keep = set()
+    for k in keys:
         if k in index:
             keep.update(i for i in (index[k] - 1, index[k], index[k] + 1) if 0 <= i < len(versions))
     return [versions[i] for i in sorted(keep)]
@@ -193,11 +196,15 @@ class SiteBuilder:
         decides (which versions are in the future, which took effect within the notice period).
         Pages read the date only through those."""
         days = p.manifest.notice_days
-        versions = [(repr(v.release), v.commit, v.effective > self.today,
-                     0 <= (self.today - v.effective).days <= days,
-                     sorted((lang, t.content_hash, repr(t.manifest)) for lang, t in v.texts.items()))
+        versions = [(self.version_deps(v), v.effective > self.today, 0 <= (self.today - v.effective).days <= days)
                     for v in p.versions]
         return sha256(repr((repr(p.manifest), self.pdf, versions)))
+
+    @staticmethod
+    def version_deps(v: Version) -> tuple:
+        """What pages read of a version: its ledger entry, commit and texts."""
+        return (repr(v.release), v.commit,
+                tuple(sorted((lang, t.content_hash, repr(t.manifest)) for lang, t in v.texts.items())))
 
     def clause_bodies(self) -> list[str]:
         """The Markdown of every clause the pages show (each text once), to render up front."""
@@ -253,13 +260,19 @@ class SiteBuilder:
         group = (m.id, lang)
         out = []
 
-        def add(src, search, what, make):
-            out.append(Planned(src, search, group, lambda: self.remember(p, what, make), what))
+        def add(src, search, what, make, deps=None):
+            out.append(Planned(src, search, group, lambda: self.remember(p, what, make), what, deps))
 
         def version(v, what, kind):
             url = policy_url(lang, m.id, what)
+            listing = self._listing(versions, cur, v.key)
+            # A dated page reads its version, the versions its menu lists and where it stands.
+            deps = ("version", repr(m), self.pdf, self.version_deps(v), self._standing(v, cur, kind),
+                    tuple((x.key, prev, state) for x, prev, state in listing), len(versions) > len(listing)) \
+                if kind == "dated" else None
             add(url + "index.md", kind == "current", ("version", lang, v.key, url, kind),
-                lambda: self.version_page(p, lang, v, versions, cur, upcoming, url=url, kind=kind))
+                lambda: self.version_page(p, lang, v, versions, cur, upcoming, url=url, kind=kind, listing=listing),
+                deps)
 
         def draft(what):
             url = policy_url(lang, m.id, what)
@@ -281,10 +294,34 @@ class SiteBuilder:
             lambda: self.archive_page(p, lang, versions, cur))
         pairs = compare_pairs(versions, cur)
         for old, new in pairs:
+            offered, offered_pairs = self._picker(versions, pairs, old, new)
+            deps = ("compare", repr(m), self.pdf, self.version_deps(old), self.version_deps(new),
+                    tuple(v.key for v in offered), tuple(offered_pairs))
             add(policy_url(lang, m.id, f"compare/{old.key}...{new.key}") + "index.md", False,
                 ("compare", lang, old.key, new.key),
-                lambda old=old, new=new: self.compare_page(p, lang, old, new, versions, cur, pairs))
+                lambda old=old, new=new: self.compare_page(p, lang, old, new, versions, cur, pairs), deps)
         return out
+
+    def _standing(self, v: Version, cur, kind: str) -> tuple:
+        """Where a version page stands on the build date: (superseded, not yet in force, the
+        dated copy of the version in force, some version is in force)."""
+        return (kind == "dated" and cur is not None and v.effective < cur.effective, v.effective > self.today,
+                kind == "dated" and cur is not None and v.key == cur.key, cur is not None)
+
+    def _listing(self, versions, cur, *keys: str) -> tuple:
+        """The versions a menu lists (``nearby``), each with the key of the one before it and
+        its state on the build date."""
+        prev_key = {b.key: a.key for a, b in zip(versions, versions[1:])}
+        return tuple((v, prev_key.get(v.key),
+                      "current" if cur is not None and v.key == cur.key else ("upcoming" if v.effective > self.today else ""))
+                     for v in nearby(versions, *keys))
+
+    @staticmethod
+    def _picker(versions, pairs, old: Version, new: Version) -> tuple[list, list[str]]:
+        """The versions a compare page's picker offers, and the compared pairs among them."""
+        offered = nearby(versions, old.key, new.key)
+        keys = {v.key for v in offered}
+        return offered, [f"{a.key}...{b.key}" for a, b in pairs if a.key in keys and b.key in keys]
 
     def compared(self, p: PolicySite, lang: str, old: Version, new: Version, keep: bool = True):
         """Diff and classification of two versions, computed once per build. ``keep=False``:
@@ -316,10 +353,8 @@ class SiteBuilder:
                 target = policy_url(lg, m.id, f"compare/{old.key}...{new.key}")
                 langs.append({"lang": lg, "name": i18n.language_name(lg), "href": rel(url, target),
                               "current": lg == lang})
-        offered = nearby(versions, cur, old.key, new.key)
-        keys = {v.key for v in offered}
-        picker = {"base": rel(url, policy_url(lang, m.id, "compare")),
-                  "pairs": [f"{a.key}...{b.key}" for a, b in pairs if a.key in keys and b.key in keys],
+        offered, offered_pairs = self._picker(versions, pairs, old, new)
+        picker = {"base": rel(url, policy_url(lang, m.id, "compare")), "pairs": offered_pairs,
                   "options": [{"key": v.key, "label": i18n.format_day(v.effective, lang)} for v in offered]}
         html = ENV.get_template("compare.html").render(
             lang=lang, t=lambda k, **kw: i18n.t(lang, k, **kw), heading=heading, title=m.title(lang),
@@ -330,15 +365,13 @@ class SiteBuilder:
                     meta=self._meta(lang, heading, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
                                     noindex=True, search=False))
 
-    def _selector(self, p: PolicySite, lang: str, versions, cur, here_url: str, selected: str):
+    def _selector(self, p: PolicySite, lang: str, listing, here_url: str, selected: str):
         m = p.manifest
         items = []
-        prev_key = {b.key: a.key for a, b in zip(versions, versions[1:])}
-        for v in reversed(nearby(versions, cur, selected)):
-            state = "current" if cur is not None and v.key == cur.key else ("upcoming" if v.effective > self.today else "")
+        for v, prev, state in reversed(listing):
             items.append({"key": v.key, "label": i18n.format_day(v.effective, lang),
-                          "compare_href": rel(here_url, policy_url(lang, m.id, f"compare/{prev_key[v.key]}...{v.key}"))
-                          if v.key in prev_key else None,
+                          "compare_href": rel(here_url, policy_url(lang, m.id, f"compare/{prev}...{v.key}"))
+                          if prev else None,
                           "state": i18n.t(lang, state) if state else "",
                           "href": rel(here_url, policy_url(lang, m.id, v.key)), "selected": v.key == selected})
         return items
@@ -358,18 +391,21 @@ class SiteBuilder:
         return [{"id": c.id, "title": c.title, "number": nums.get(c.id, ""), "html": self.cache.render(c.body)}
                 for c in text.clauses]
 
-    def version_page(self, p: PolicySite, lang: str, v: Version, versions, cur, upcoming, url: str, kind: str) -> Page:
+    def version_page(self, p: PolicySite, lang: str, v: Version, versions, cur, upcoming, url: str, kind: str,
+                     listing: tuple) -> Page:
+        """A version's page; a dated one reads no more than ``policy_plan`` lists as its deps:
+        ``listing`` (the versions its menu shows) and ``_standing``, not ``versions`` or ``cur``."""
         m = p.manifest
         text = v.texts[lang]
-        superseded = kind == "dated" and cur is not None and v.effective < cur.effective
-        is_upcoming = v.effective > self.today
+        superseded, is_upcoming, in_force_copy, any_in_force = self._standing(v, cur, kind)
         langs = self._language_links(p, lang, None if kind == "current" else v.key, url,
                                      what="upcoming" if kind == "upcoming" and url.endswith("upcoming/") else "")
         ctx = {
             "lang": lang, "t": lambda k, **kw: i18n.t(lang, k, **kw), "title": m.title(lang),
             "entity": (m.entity or {}).get("name", ""), "effective": v.effective.isoformat(),
             "effective_text": i18n.format_day(v.effective, lang), "clauses": self._clauses(text),
-            "versions": self._selector(p, lang, versions, cur, url, v.key), "versions_total": len(versions),
+            "versions": self._selector(p, lang, listing, url, v.key), "more_versions": len(versions) > len(listing),
+            "in_force_href": rel(url, policy_url(lang, m.id)) if any_in_force and kind != "current" else None,
             "languages": langs,
             "archive_href": rel(url, policy_url(lang, m.id, "archive")),
             "superseded": superseded, "is_upcoming": is_upcoming,
@@ -384,8 +420,7 @@ class SiteBuilder:
         alternates = [{"lang": lg["lang"], "href": lg["href"]} for lg in langs]
         meta = self._meta(lang, m.title(lang), alternates, noindex=noindex, search=(kind == "current"),
                           # the dated copy of the version in force points at the page in force
-                          canonical=policy_url(lang, m.id) if superseded or (
-                              kind == "dated" and cur is not None and v.key == cur.key) else None)
+                          canonical=policy_url(lang, m.id) if superseded or in_force_copy else None)
         # for the print footer (policygen.publish.print_css): the legal record names its version
         meta.update(effective=v.key, content_hash=v.release.hashes.get(lang) or text.content_hash,
                     version_url=policy_url(lang, m.id, v.key))
@@ -395,11 +430,12 @@ class SiteBuilder:
     def draft_page(self, p: PolicySite, lang: str, versions, url: str) -> Page:
         m = p.manifest
         text = p.draft[lang]
+        listing = self._listing(versions, None, *[v.key for v in versions[-1:]])  # the newest release
         langs = self._language_links(p, lang, None, url, what="draft" if url.endswith("draft/") else "")
         ctx = {"lang": lang, "t": lambda k, **kw: i18n.t(lang, k, **kw), "title": m.title(lang),
                "entity": (m.entity or {}).get("name", ""), "effective": None, "effective_text": "",
-               "clauses": self._clauses(text), "versions": self._selector(p, lang, versions, None, url, ""),
-               "versions_total": len(versions),
+               "clauses": self._clauses(text), "versions": self._selector(p, lang, listing, url, ""),
+               "more_versions": len(versions) > len(listing), "in_force_href": None,
                "languages": langs, "archive_href": rel(url, policy_url(lang, m.id, "archive")),
                "superseded": False, "is_upcoming": False, "current_href": rel(url, policy_url(lang, m.id)),
                "notice": None, "stale": None, "source_lang_name": "", "draft": True,
@@ -424,6 +460,7 @@ class SiteBuilder:
                 "justification": r.justification, "summary": r.summary,
                 "href": rel(url, policy_url(lang, m.id, v.key)),
                 "compare_href": rel(url, policy_url(lang, m.id, f"compare/{prev.key}...{v.key}")) if prev else None,
+                "compare_current_href": self._against_current(url, lang, m, prev, v, cur),
                 "pdf_href": rel(url, policy_url(lang, m.id, v.key)) + "policy.pdf" if self.pdf else None,
                 "state": i18n.t(lang, "current") if cur is not None and v.key == cur.key else
                          (i18n.t(lang, "upcoming") if v.effective > self.today else ""),
@@ -438,6 +475,15 @@ class SiteBuilder:
         return Page(src=url + "index.md", url=url, title=title, lang=lang, html=html,
                     meta=self._meta(lang, title, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
                                     search=False))
+
+    @staticmethod
+    def _against_current(url: str, lang: str, m: Manifest, prev, v, cur) -> str | None:
+        """The compare page of a version and the one in force (older first, as compare_pairs
+        makes them), unless that is the version's change from the one before."""
+        if cur is None or v.key == cur.key or (prev is not None and prev.key == cur.key):
+            return None
+        older, newer = sorted((v, cur), key=lambda x: x.effective)
+        return rel(url, policy_url(lang, m.id, f"compare/{older.key}...{newer.key}"))
 
     def change_summary(self, p: PolicySite, lang: str, prev, v) -> str:
         """One line, in the reader's language: the reasons behind the version's level."""

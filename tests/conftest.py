@@ -147,3 +147,19 @@ def soup(site: Path, path: str):
     from bs4 import BeautifulSoup
 
     return BeautifulSoup((site / path / "index.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def long_history(tmp_path, releases: int = 14):
+    """A policy released on 1 January of each year from 2011."""
+    project = new_repo(tmp_path)
+    import_texts(project, {"en": EN})
+    commit_all(project, "Import policy", date="2010-12-01")
+    wording = "any question"
+    for i in range(releases):
+        day = f"{2011 + i}-01-01"
+        if i:
+            edit(project, "en", "contact-us", wording, f"any question (revision {i})")
+            wording = f"any question (revision {i})"
+        run(["release", "--policy", "acme", "--effective", day, "--backfill", "--today", day], cwd=project)
+        commit_all(project, f"Release {day}", date=day)
+    return project

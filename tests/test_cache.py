@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GIT_ENV, commit_all, git, run, write
+from conftest import GIT_ENV, commit_all, edit, git, long_history, run, write
 
 TODAY = "2026-11-23"
 
@@ -338,10 +338,11 @@ def test_kept_pages_are_reused_and_follow_every_input(history, tmp_path):
     assert kept == total > 10, again  # every page of a released version, every embed and feed
 
     # Another day, same state: all kept but changes.json, which names the build date. The day
-    # the upcoming version takes effect, menus, banners and embeds change: no old page is served.
+    # the upcoming version takes effect, menus, banners and embeds change: of the old pages only
+    # the two compare pages (en, zh-CN) are served, as they show neither version's standing.
     assert kept_count(assert_same_as_fresh(project, tmp_path, "2024-01-20", cache, "c"))[0] == total - 1
     moved = assert_same_as_fresh(project, tmp_path, "2024-02-10", cache, "d")
-    assert kept_count(moved)[0] == 0, moved
+    assert kept_count(moved)[0] == 2, moved
     assert "took effect on" in (tmp_path / "d-kept/en/acme/2023-02-01/index.html").read_text(encoding="utf-8")
     # Months later (past the notice period): what changed is only which versions were in the
     # future when the pages were kept.
@@ -391,3 +392,33 @@ def test_page_store_forgets_what_no_build_used_for_a_month(tmp_path):
     os.utime(store._path("c" * 64), (old, old))
     assert store.prune(now + 60) == 0
     assert store.prune(now + 86400 + 60) == 1
+
+
+def test_a_release_remakes_only_the_pages_it_touches(tmp_path):
+    """In a long history, a page lists only its version's neighbours: after a release the kept
+    pages of every other version are served, and the site is still byte for byte a fresh build."""
+    project = long_history(tmp_path, releases=14)  # 2011-01-01 ... 2024-01-01
+    cache = tmp_path / "cache"
+    first = assert_same_as_fresh(project, tmp_path, "2024-06-01", cache, "a")
+    _kept, before = kept_count(assert_same_as_fresh(project, tmp_path, "2024-06-01", cache, "b"))
+
+    edit(project, "en", "contact-us", "any question (revision 13)", "any question (revision 14)")
+    run(["release", "--policy", "acme", "--effective", "2025-01-01", "--today", "2024-06-01"], cwd=project)
+    commit_all(project, "Release 2025-01-01", date="2024-06-01")
+    upcoming = assert_same_as_fresh(project, tmp_path, "2024-06-01", cache, "c")
+    kept, total = kept_count(upcoming)
+    assert total == before + 5  # 2025-01-01's dated and upcoming pages, its compare page and embeds
+    # Made again besides those: 2024-01-01's dated page (its menu lists 2025), the archive, the
+    # feed, changes.json, and the 13 comparisons with the version in force (their pickers offer
+    # its neighbours). Kept: the other dated pages, the consecutive compare pages, the embeds.
+    assert total - kept == 5 + 4 + 13, upcoming
+    assert "1 January 2025" in (tmp_path / "c-kept/en/acme/2024-01-01/index.html").read_text(encoding="utf-8")
+
+    # The day it takes effect, each version's comparison with the version in force is new;
+    # the consecutive compare pages and most dated pages are still served.
+    in_force = assert_same_as_fresh(project, tmp_path, "2025-01-02", cache, "d")
+    kept, total = kept_count(in_force)
+    # Kept: the dated pages up to 2022 (12), the embeds of the versions up to 2023 (26), and
+    # the consecutive compare pages whose pickers are far from the versions in force (about 11).
+    assert 45 <= kept < total, in_force
+    assert "superseded" in (tmp_path / "d-kept/en/acme/2024-01-01/index.html").read_text(encoding="utf-8")

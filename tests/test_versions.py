@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import EN, ZH, commit_all, edit, git, import_texts, new_repo, retranslate, run, soup, write
+from conftest import EN, ZH, commit_all, edit, git, import_texts, long_history, new_repo, retranslate, run, soup, write
 
 TODAY = "2026-11-23"
 
@@ -285,30 +285,31 @@ def test_release_with_stale_translation_marks_the_source_as_binding(project):
 
 
 def test_long_history_pages_link_neighbours_current_and_archive(tmp_path):
-    """Past 12 versions, a page's menus offer its own version, its neighbours, the current
-    and the newest, plus the archive for all: no page grows with the length of the history."""
-    project = new_repo(tmp_path)
-    import_texts(project, {"en": EN})
-    commit_all(project, "Import policy", date="2010-12-01")
-    days = [f"{2011 + i}-01-01" for i in range(14)]
-    wording = "any question"
-    for i, day in enumerate(days):
-        if i:
-            edit(project, "en", "contact-us", wording, f"any question (revision {i})")
-            wording = f"any question (revision {i})"
-        run(["release", "--policy", "acme", "--effective", day, "--backfill", "--today", day], cwd=project)
-        commit_all(project, f"Release {day}", date=day)
+    """Past 12 versions, a page's menus offer its own version and its neighbours, the version
+    in force and the archive by their own URLs: no page grows with the length of the history,
+    and a release changes only its neighbours' pages."""
+    project = long_history(tmp_path)
     run(["build", "--date", TODAY, "--no-cache"], cwd=project)
     site = project / "site"
     page = soup(site, "en/acme/2016-01-01")
     offered = [a.get_text() for a in page.select("details.pg-versions li > a:first-child")]
-    # Newest first: the current (= newest) version and the one before it, then 2017, 2016 (this
-    # page's), 2015, then the archive.
-    assert offered == ["1 January 2024", "1 January 2023", "1 January 2017", "1 January 2016", "1 January 2015",
-                       "All 14 versions"], offered
+    # Newest first: 2017, 2016 (this page's), 2015, then the page in force and the archive.
+    assert offered == ["1 January 2017", "1 January 2016", "1 January 2015", "Version in force", "All versions"], \
+        offered
+    assert page.select_one("a.pg-in-force")["href"] == "../"
     assert page.select_one("a.pg-all-versions")["href"] == "../archive/"
-    # The archive lists all of them.
-    assert len(soup(site, "en/acme/archive").select("a[href$='-01-01/']")) >= 14
+    # The page in force lists its own version and the one before it; it links no "in force".
+    current = soup(site, "en/acme")
+    assert [a.get_text() for a in current.select("details.pg-versions li > a:first-child")] == [
+        "1 January 2024", "1 January 2023", "All versions"]
+    # The archive lists all of them, each but the one in force with its changes and its
+    # comparison with the version in force.
+    archive = soup(site, "en/acme/archive")
+    assert len(archive.select("a[href$='-01-01/']")) >= 14
+    against = [a["href"] for a in archive.select("a.pg-compare-current")]
+    assert len(against) == 13 and "../compare/2015-01-01...2024-01-01/" in against, against
+    for href in against:
+        assert (site / "en/acme/archive" / href / "index.html").resolve().exists(), href
     # Compare pages: consecutive pairs and each version against the current, not every pair.
     compares = sorted(p.name for p in (site / "en/acme/compare").iterdir() if p.is_dir())
     assert len(compares) == 13 + 12, compares
@@ -317,6 +318,9 @@ def test_long_history_pages_link_neighbours_current_and_archive(tmp_path):
     cmp_page = soup(site, "en/acme/compare/2015-01-01...2016-01-01")
     picker = cmp_page.select_one("form.pg-compare-picker")
     options = [o["value"] for o in picker.select("select[name=old] option")]
-    assert options == ["2014-01-01", "2015-01-01", "2016-01-01", "2017-01-01", "2023-01-01", "2024-01-01"], options
+    assert options == ["2014-01-01", "2015-01-01", "2016-01-01", "2017-01-01"], options
     for pair in picker["data-pairs"].split():
         assert (site / "en/acme/compare" / pair / "index.html").exists(), pair
+    against_current = soup(site, "en/acme/compare/2015-01-01...2024-01-01").select_one("form.pg-compare-picker")
+    assert [o["value"] for o in against_current.select("select[name=old] option")] == [
+        "2014-01-01", "2015-01-01", "2016-01-01", "2023-01-01", "2024-01-01"]
