@@ -101,3 +101,31 @@ class PageStore:
             pass
         os.utime(marker, (now, now))
         return removed
+
+
+class KeptTexts:
+    """Small texts computed from the sources (a version's change summary), kept in a page
+    store between builds under a key made of what they are computed from and the code."""
+
+    def __init__(self, store: PageStore, salt: str):
+        self.store = store
+        self.salt = salt
+
+    def _key(self, what: tuple) -> str:
+        return hashlib.sha256(repr((self.salt, what)).encode()).hexdigest()
+
+    def get(self, what: tuple) -> str | None:
+        path = self.store._path(self._key(what))
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except FileNotFoundError:
+            return None
+        try:
+            os.utime(path)  # used: kept for another KEEP_DAYS
+        except OSError:
+            pass
+        return text
+
+    def put(self, what: tuple, text: str) -> None:
+        self.store.put(self._key(what), text.encode("utf-8"))

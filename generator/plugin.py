@@ -34,7 +34,7 @@ from mkdocs.utils import write_file
 from .errors import PolicyError
 from .feeds import atom_feed, changes_json
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
-from .pagestore import PageStore, code_fingerprint
+from .pagestore import KeptTexts, PageStore, code_fingerprint
 from .project import build_date, load_project
 from .render import RenderCache
 from .site import PageMemo, SiteBuilder, rel
@@ -83,6 +83,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         self.builder = SiteBuilder(sites, self.today, self.cache, memo=_SERVE_PAGES if self.serving else None)
         # Finished pages kept between builds (serve keeps its own, in memory).
         self.store = PageStore(cache_dir) if cache_dir and not self.serving else None
+        if self.store is not None:
+            self.builder.kept_summaries = KeptTexts(self.store, code_fingerprint())
         # serve stays in one process: its memo of pages and outputs lives there.
         self.jobs = 1 if self.serving or not can_fork() else _jobs(self.config.jobs, os.environ.get("POLICYGEN_JOBS"))
         self.sites = sites
@@ -158,22 +160,15 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         pages in the search index; ``_finish_outputs`` waits for them."""
         outputs, self.outputs = self.outputs, []
         self.running = None
-        self.stats = {"pages": len(self.pages) + sum(o.page for o in outputs), "files": len(outputs), "reused": 0}
+        self.reused = 0
+        self.stats = {"pages": len(self.pages) + sum(o.page for o in outputs), "files": len(outputs)}
         if self.store is not None:
-            # Outputs kept from an earlier build (same key, same bytes) are copied into place. An
-            # output is keyed by what it is made from: its own list where it has one (so a release
-            # remakes only the pages it touches), else everything about its policy.
+            # An output is keyed by what it is made from: its own list where it has one (so a
+            # release remakes only the pages it touches), else everything about its policy.
             worlds = {p.manifest.id: self.builder.fingerprint(p) for p in self.sites}
-            todo = []
-            for o in outputs:
-                world = o.deps if o.deps is not None else worlds[o.group[0]] if o.group else sorted(worlds.items())
-                key = None if o.what is None else hashlib.sha256(
-                    repr((self._fingerprint, world, o.what)).encode()).hexdigest()
-                if key is not None and self.store.fetch(key, self._dest(o, config)):
-                    self.stats["reused"] += 1
-                else:
-                    todo.append(replace(o, key=key))
-            outputs = todo
+            outputs = [o if o.what is None else replace(o, key=hashlib.sha256(repr((
+                self._fingerprint, o.deps if o.deps is not None else worlds[o.group[0]] if o.group
+                else sorted(worlds.items()), o.what)).encode()).hexdigest()) for o in outputs]
         self.late = [o for o in outputs if o.group is None]  # site-wide: after the policies' outputs
         outputs = [o for o in outputs if o.group is not None]
         jobs = min(self.jobs, len(outputs) // MIN_PER_JOB)
@@ -183,23 +178,32 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             for o in outputs:
                 self._write(o)
         else:
-            # The first page compiles the theme's templates; the workers inherit them.
+            # The first page compiles the theme's templates (or reads them from the cache
+            # folder); the workers inherit them.
             self._write(outputs[0])
+            before = self.reused  # each worker starts with the parent's count: it sends back its own
             self.running = start_forked(self._write, split(outputs[1:], jobs, group=lambda o: o.group),
-                                        finish=lambda: self.builder.summaries, logger="mkdocs")
+                                        finish=lambda: (self.builder.summaries, self.reused - before),
+                                        logger="mkdocs")
 
     def _finish_outputs(self) -> None:
         running, self.running = self.running, None
         if running is not None:
-            for summaries in running.wait():
+            for summaries, reused in running.wait():
                 self.builder.summaries.update(summaries)
+                self.reused += reused
         for o in self.late:
             self._write(o)
+        self.stats["reused"] = self.reused
 
     def _write_output(self, o: Output, env, config) -> None:
+        dest = self._dest(o, config)
+        if o.key is not None and self.store.fetch(o.key, dest):
+            self.reused += 1  # kept from an earlier build: the same key, so the same bytes
+            return
         made = o.make()
         data = (self._through_theme(made, env, config) if o.page else made).encode("utf-8", errors="xmlcharrefreplace")
-        write_file(data, self._dest(o, config))
+        write_file(data, dest)
         if o.key is not None:
             self.store.put(o.key, data)
 

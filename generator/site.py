@@ -181,6 +181,8 @@ class SiteBuilder:
         self._compared: dict = {}
         # (policy, lang, old key, new key) -> change_summary(); worker processes send theirs back
         self.summaries: dict = {}
+        self.kept_summaries = None  # get(what)/put(what, text): change summaries kept between builds
+        self._version_deps: dict = {}  # id(version) -> (version, version_deps)
         self.pdf = False  # archive rows link each version's policy.pdf (policygen build --pdf)
 
     def remember(self, p: PolicySite, what: tuple, make):
@@ -200,11 +202,13 @@ class SiteBuilder:
                     for v in p.versions]
         return sha256(repr((repr(p.manifest), self.pdf, versions)))
 
-    @staticmethod
-    def version_deps(v: Version) -> tuple:
+    def version_deps(self, v: Version) -> tuple:
         """What pages read of a version: its ledger entry, commit and texts."""
-        return (repr(v.release), v.commit,
-                tuple(sorted((lang, t.content_hash, repr(t.manifest)) for lang, t in v.texts.items())))
+        got = self._version_deps.get(id(v))
+        if got is None or got[0] is not v:
+            got = self._version_deps[id(v)] = (v, (repr(v.release), v.commit, tuple(sorted(
+                (lang, t.content_hash, repr(t.manifest)) for lang, t in v.texts.items()))))
+        return got[1]
 
     def clause_bodies(self) -> list[str]:
         """The Markdown of every clause the pages show (each text once), to render up front."""
@@ -258,6 +262,7 @@ class SiteBuilder:
         cur = current_version(versions, self.today)
         upcoming = upcoming_versions(versions, self.today)
         group = (m.id, lang)
+        m_repr = repr(m)
         out = []
 
         def add(src, search, what, make, deps=None):
@@ -267,7 +272,7 @@ class SiteBuilder:
             url = policy_url(lang, m.id, what)
             listing = self._listing(versions, cur, v.key)
             # A dated page reads its version, the versions its menu lists and where it stands.
-            deps = ("version", repr(m), self.pdf, self.version_deps(v), self._standing(v, cur, kind),
+            deps = ("version", m_repr, self.pdf, self.version_deps(v), self._standing(v, cur, kind),
                     tuple((x.key, prev, state) for x, prev, state in listing), len(versions) > len(listing)) \
                 if kind == "dated" else None
             add(url + "index.md", kind == "current", ("version", lang, v.key, url, kind),
@@ -295,7 +300,7 @@ class SiteBuilder:
         pairs = compare_pairs(versions, cur)
         for old, new in pairs:
             offered, offered_pairs = self._picker(versions, pairs, old, new)
-            deps = ("compare", repr(m), self.pdf, self.version_deps(old), self.version_deps(new),
+            deps = ("compare", m_repr, self.pdf, self.version_deps(old), self.version_deps(new),
                     tuple(v.key for v in offered), tuple(offered_pairs))
             add(policy_url(lang, m.id, f"compare/{old.key}...{new.key}") + "index.md", False,
                 ("compare", lang, old.key, new.key),
@@ -491,7 +496,14 @@ class SiteBuilder:
             return i18n.t(lang, "first_version")
         key = (p.manifest.id, lang, prev.key, v.key)
         if key not in self.summaries:
-            self.summaries[key] = self._change_summary(p, lang, prev, v)
+            # From an earlier build when kept: the archive then needs no diff of all its versions.
+            what = ("change summary", lang, self.version_deps(prev), self.version_deps(v))
+            got = self.kept_summaries.get(what) if self.kept_summaries is not None else None
+            if got is None:
+                got = self._change_summary(p, lang, prev, v)
+                if self.kept_summaries is not None:
+                    self.kept_summaries.put(what, got)
+            self.summaries[key] = got
         return self.summaries[key]
 
     def _change_summary(self, p: PolicySite, lang: str, prev, v) -> str:
