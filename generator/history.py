@@ -11,7 +11,6 @@ import os
 import subprocess
 
 import git
-from git.objects.fun import tree_entries_from_data
 
 from .errors import GitError, PolicyError
 
@@ -128,7 +127,7 @@ class Repository:
     def _store(self, hexsha: str, kind: str, data: bytes) -> None:
         if kind == "tree":
             self._trees[hexsha] = {name: (_KINDS.get(mode >> 12, "blob"), binsha.hex())
-                                   for binsha, mode, name in tree_entries_from_data(data)}
+                                   for mode, name, binsha in _tree_entries(data)}
         elif kind == "blob":
             self._blobs[hexsha] = data
 
@@ -216,6 +215,20 @@ class Repository:
 
 
 _KINDS = {4: "tree", 8: "blob", 10: "blob", 14: "commit"}  # tree entry mode >> 12, as GitPython names them
+
+
+def _tree_entries(data: bytes):
+    """(mode, name, binary sha) of each entry of a raw tree object: '<octal mode> <name>NUL<20
+    bytes>' repeated. Read directly (GitPython's parser checks each name for checkouts, a
+    third of reading the history); names that could climb out of a folder are skipped."""
+    pos, end = 0, len(data)
+    while pos < end:
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        name = data[space + 1:nul].decode("utf-8", "surrogateescape")
+        if name not in (".", "..") and "/" not in name:
+            yield int(data[pos:space], 8), name, data[nul + 1:nul + 21]
+        pos = nul + 21
 
 
 class CommitSource:

@@ -26,6 +26,40 @@ def read_ledger(src, policy_id: str, findings: list[Finding]) -> list[Release]:
     return parse_releases(text, path, findings) if text is not None else []
 
 
+def _ledger_keys(src, policy_id: str, before: tuple | None) -> tuple[set, tuple | None]:
+    """The keys of the releases a commit's ledger holds, and what the next call needs.
+
+    A ledger mostly differs from the one before it by entries appended to its list: then only
+    those are parsed (parsing each whole ledger would be quadratic in the number of releases).
+    Anything else is parsed whole."""
+    path = f"{policy_id}/releases.yml"
+    data = src.read(path)
+    text = None if data is None else decode(data, path, [])
+    if text is None:
+        return set(), None
+    if before is not None and text.startswith(before[0]) and _appends_entries(before[0], text[len(before[0]):]):
+        findings: list[Finding] = []
+        added = parse_releases("releases:\n" + text[len(before[0]):], path, findings)
+        if not findings:
+            keys = before[1] | {r.key for r in added}
+            return keys, (text, keys)
+    keys = {r.key for r in parse_releases(text, path, [])}
+    return keys, (text, keys)
+
+
+def _appends_entries(old: str, added: str) -> bool:
+    """Whether ``added`` only adds items to the block list under 'releases:' that ``old``
+    (in the layout ``policygen release`` writes) ends with."""
+    if not (old.endswith("\n") and added.startswith("- ")):
+        return False
+    lines = old.splitlines()
+    head = next((i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")), None)
+    if head is None or lines[head] != "releases:":
+        return False
+    body_ok = all(not ln or ln.startswith(("- ", "  ", "#")) for ln in lines[head + 1:])
+    return body_ok and all(not ln or ln.startswith(("- ", "  ")) for ln in added.splitlines())
+
+
 def _texts_at(src, policy_id: str, shared: dict | None = None) -> dict[str, PolicyText]:
     scratch: list[Finding] = []
     _manifest, texts = load_policy(src, "", policy_id, scratch)
@@ -72,9 +106,11 @@ def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_
                    for commit, path in repo.commits_touching(f"{policy_id}/releases.yml")]
         # Every version's text is read from these commits: read their folders from git in one go.
         repo.prefetch(touched)
+        before = None
         for commit, folder in touched:
-            for r in read_ledger(repo.source(commit), folder, []):
-                candidates.setdefault(r.key, []).append((commit, folder))
+            keys, before = _ledger_keys(repo.source(commit), folder, before)
+            for key in sorted(keys):
+                candidates.setdefault(key, []).append((commit, folder))
     versions = []
     ledger_path = f"{display_root}/{policy_id}/releases.yml"
     texts_at: dict = {}

@@ -324,3 +324,38 @@ def test_long_history_pages_link_neighbours_current_and_archive(tmp_path):
     against_current = soup(site, "en/acme/compare/2015-01-01...2024-01-01").select_one("form.pg-compare-picker")
     assert [o["value"] for o in against_current.select("select[name=old] option")] == [
         "2014-01-01", "2015-01-01", "2016-01-01", "2023-01-01", "2024-01-01"]
+
+
+def test_ledger_keys_read_appended_entries_as_a_whole_parse_would():
+    """Only the entries appended to the ledger before are parsed; whatever else happens to the
+    ledger between commits, the keys are those of a whole parse."""
+    from policygen.versions import _ledger_keys, read_ledger
+
+    class Src:
+        def __init__(self, text):
+            self.data = text.encode()
+
+        def read(self, _path):
+            return self.data
+
+    def entry(day, level="minor"):
+        return f"- effective: '{day}'\n  level: {level}\n  content:\n    en: {'a' * 64}\n"
+
+    head = "# Release ledger\nreleases:\n"
+    history = [
+        head + entry("2020-01-01"),
+        head + entry("2020-01-01") + entry("2021-01-01"),  # appended
+        head + entry("2020-01-01") + entry("2021-01-01") + entry("2021-01-01"),  # a duplicate
+        head + entry("2020-01-01") + entry("2021-01-01") + entry("2021-01-01") + entry("2022-01-01", "bogus"),
+        head + entry("2020-01-01") + entry("2021-01-01") + entry("2021-01-01") + entry("2022-01-01", "bogus")
+        + "- effective: [\n",  # broken YAML: the whole ledger holds nothing
+        head + entry("2020-01-01") + "# a comment\n" + entry("2023-01-01"),  # rewritten
+        head + entry("2020-01-01") + "# a comment\n" + entry("2023-01-01") + entry("2024-01-01"),
+        "releases:\n  " + entry("2020-01-01").replace("\n  ", "\n    "),  # an indented list
+        "releases:\n  " + entry("2020-01-01").replace("\n  ", "\n    ") + "  " + entry("2025-01-01").replace("\n  ", "\n    "),
+        "other: 1\n",
+    ]
+    before = None
+    for text in history:
+        keys, before = _ledger_keys(Src(text), "acme", before)
+        assert keys == {r.key for r in read_ledger(Src(text), "acme", [])}, text
