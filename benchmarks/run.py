@@ -18,7 +18,8 @@ clauses, see corpus.py) and measures, each next to its target:
     target < 50 ms);
   * peak memory for 100 versions x 10 languages x 60 clauses (target < 1 GB; --skip-big).
 
-The machine may be noisy: the ratios are measured side by side in one run.
+The machine may be noisy: the ratios are measured side by side in one run, and the builds
+the ratios compare run in interleaved rounds (--rounds, default 3), each figure its best round.
 """
 
 from __future__ import annotations
@@ -266,6 +267,9 @@ def main(argv=None) -> int:
     ap.add_argument("--clauses", "-c", type=int, default=60, help="C clauses (default 60)")
     ap.add_argument("--scaling", default="10,25,50,100", help="N values for time per version")
     ap.add_argument("--samples", type=int, default=5, help="versions built the per-version way (default 5)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds of the 50-version builds and the per-version builds, interleaved; each "
+                         "figure is the best round (default 3: these machines are noisy)")
     ap.add_argument("--big", default="100,10,60", help="N,L,C of the memory run")
     ap.add_argument("--skip-big", action="store_true", help="skip the 100 x 10 x 60 memory run (slow)")
     ap.add_argument("--quick", action="store_true", help="small corpus, smoke test of the benchmark itself")
@@ -277,7 +281,7 @@ def main(argv=None) -> int:
         incremental_worker(*a.incremental_worker)
         return 0
     if a.quick:
-        a.versions, a.languages, a.clauses, a.scaling, a.samples, a.skip_big = 12, 2, 15, "4,8,12", 2, True
+        a.versions, a.languages, a.clauses, a.scaling, a.samples, a.skip_big, a.rounds = 12, 2, 15, "4,8,12", 2, True, 1
     points = sorted({int(x) for x in a.scaling.split(",")} | {a.versions})
     work = Path(a.keep or tempfile.mkdtemp(prefix="policygen-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -320,33 +324,41 @@ def main(argv=None) -> int:
                 full = (secs, rss, pages, repo, d)
             shutil.rmtree(work / f"site-{n}", ignore_errors=True)
         secs, rss, pages, repo, d = full
-        rep.add("build_s", f"policygen build, {a.versions}x{a.languages}x{a.clauses} ({pages} pages), cold, s", secs)
-        rep.add("build_rss", "  peak memory (all processes)", mib(rss))
-        # The build a CI job with a kept cache folder (or a second local build) runs: the same
-        # sources, the render cache and compiled templates from the build before.
+        before, _ = at(a.versions - 1)
+        build(before, d, work / "site-before", cache=work / "release-cache")  # its cache, kept aside
+        shutil.rmtree(work / "site-before", ignore_errors=True)
         build(repo, d, work / "site-warm-0", cache=work / "build-cache")
         shutil.rmtree(work / "site-warm-0", ignore_errors=True)
-        warm, _ = build(repo, d, work / "site-warm-1", cache=work / "build-cache")
-        shutil.rmtree(work / "site-warm-1", ignore_errors=True)
+        folders = [plain_site(info.snapshots[k], work / f"plain-{k}") for k in sample_idx]
+        # Each round builds everything once, so that what the machine's neighbours do falls on
+        # both sides of each ratio; each figure is its best round.
+        cold, warm_t, rel_t, plain = [secs], [], [], []
+        for r in range(a.rounds):
+            log(f"  round {r + 1} of {a.rounds} ...")
+            if r:
+                cold.append(build(repo, d, work / "site-cold")[0])
+                shutil.rmtree(work / "site-cold", ignore_errors=True)
+            # The build a CI job with a kept cache folder (or a second local build) runs: the
+            # same sources, the render cache and kept pages from the build before.
+            warm_t.append(build(repo, d, work / "site-warm", cache=work / "build-cache")[0])
+            shutil.rmtree(work / "site-warm", ignore_errors=True)
+            # The usual CI case: the cache folder of the build before the latest release (in
+            # another clone). The pages the release touches are made again.
+            shutil.rmtree(work / "release-cache-r", ignore_errors=True)
+            shutil.copytree(work / "release-cache", work / "release-cache-r")
+            rel_t.append(build(repo, d, work / "site-released", cache=work / "release-cache-r")[0])
+            shutil.rmtree(work / "site-released", ignore_errors=True)
+            plain.append([plain_build(folder) for folder in folders])
+        secs, warm, released = min(cold), min(warm_t), min(rel_t)
+        rep.add("build_s", f"policygen build, {a.versions}x{a.languages}x{a.clauses} ({pages} pages), cold, s", secs)
+        rep.add("build_rss", "  peak memory (all processes)", mib(rss))
         rep.add("build_warm_s", "policygen build again, cache folder kept, s", warm)
-        # The usual CI case: the cache folder of the build before the latest release (in
-        # another clone). Every page lists the new version, so every page is made again.
-        before, _ = at(a.versions - 1)
-        build(before, d, work / "site-before", cache=work / "release-cache")
-        shutil.rmtree(work / "site-before", ignore_errors=True)
-        released, _ = build(repo, d, work / "site-released", cache=work / "release-cache")
-        shutil.rmtree(work / "site-released", ignore_errors=True)
-        rep.add("build_release_s", "policygen build after one more release (its cache kept), s",
-                released)
+        rep.add("build_release_s", "policygen build after one more release (its cache kept), s", released)
 
         # 2. the per-version way
-        plain = []
-        for k in sample_idx:
-            folder = plain_site(info.snapshots[k], work / f"plain-{k}")
-            plain.append(plain_build(folder))
-        mean = statistics.mean(plain)
+        mean = statistics.mean(min(times) for times in zip(*plain))
         total = mean * a.versions
-        note = (f"{len(plain)} of {a.versions} versions built, extrapolated" if len(plain) < a.versions
+        note = (f"{len(folders)} of {a.versions} versions built, extrapolated" if len(folders) < a.versions
                 else "all versions built")
         rep.add("plain_one_s", "plain mkdocs build of one version (mean), s", mean)
         rep.add("plain_total_s", f"per-version builds for {a.versions} versions ({note}), s", total)
@@ -358,6 +370,10 @@ def main(argv=None) -> int:
         ratio = total / released
         rep.add("speedup_release", "  per-version way / policygen build (one more release)", f"{ratio:.1f}x",
                 ">= 20x", ratio >= 20)
+        print("  rounds (s): cold " + ", ".join(f"{x:.2f}" for x in cold) + "; cache kept "
+              + ", ".join(f"{x:.2f}" for x in warm_t) + "; after a release " + ", ".join(f"{x:.2f}" for x in rel_t)
+              + "; per-version (one version, mean) " + ", ".join(f"{statistics.mean(x):.2f}" for x in plain),
+              flush=True)
 
         # 3. scaling
         first, last = points[0], points[-1]
