@@ -19,7 +19,8 @@ clauses, see corpus.py) and measures, each next to its target:
   * peak memory for 100 versions x 10 languages x 60 clauses (target < 1 GB; --skip-big).
 
 The machine may be noisy: the ratios are measured side by side in one run, and the builds
-the ratios compare run in interleaved rounds (--rounds, default 3), each figure its best round.
+the ratios compare run in interleaved rounds (--rounds, default 3), as does serve's rebuild;
+each figure is its best round.
 """
 
 from __future__ import annotations
@@ -384,11 +385,17 @@ def main(argv=None) -> int:
                 growth <= 1.5)
 
         # 4. serve's rebuild after one edit
-        inc = incremental(repo, d, work / "render-cache")
-        rep.add("serve_first_s", "serve: first build (cold, draft included), s", inc["first"])
+        runs = []
+        for r in range(a.rounds):  # each with a fresh render cache; the best round counts
+            shutil.rmtree(work / "render-cache", ignore_errors=True)
+            runs.append(incremental(repo, d, work / "render-cache"))
+        inc = min(runs, key=lambda x: x["second"])
+        rep.add("serve_first_s", "serve: first build (cold, draft included), s", min(x["first"] for x in runs))
         rep.add("serve_rebuild_s", "serve: rebuild after editing one draft clause, s", inc["second"], "< 3 s",
-                inc["second"] < 3 and inc["edit_visible"])
-        if not inc["edit_visible"]:
+                inc["second"] < 3 and all(x["edit_visible"] for x in runs))
+        if len(runs) > 1:
+            print("  rounds (s): serve rebuild " + ", ".join(f"{x['second']:.2f}" for x in runs), flush=True)
+        if not all(x["edit_visible"] for x in runs):
             print("  the edit did not show on the draft page!", flush=True)
 
         # 5. diff
