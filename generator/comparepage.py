@@ -12,7 +12,7 @@ import re
 
 from . import i18n
 from .diff import word_diff
-from .redline import fact_lines, segments_html, side_html
+from .redline import fact_lines, segments_html
 
 
 # Each applies within a line ([^\S\n]: a space that is not a line break), so the whole text
@@ -84,16 +84,13 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
 
 @functools.lru_cache(maxsize=2048)
 def _redline(old_body: str, new_body: str, always: bool, lang: str) -> str:
-    """Inline and side-by-side redlines of a clause body; the same pair recurs across compare pages."""
+    """The inline redline of a clause body; the same pair recurs across compare pages. The
+    side-by-side view is made from it in the browser (policygen.js): the old side is the
+    redline without its insertions, the new side without its deletions."""
     segs = word_diff(display_text(old_body), display_text(new_body))
     if not always and all(op == "equal" for op, _ in segs):
         return ""
-    return (f'<div class="pg-redline pg-inline">{segments_html(segs)}</div>\n'
-            '<div class="pg-sbs" hidden>'
-            f'<div class="pg-sbs__old"><p class="pg-sbs__head">{html.escape(label(lang, "old"))}</p>'
-            f'<div class="pg-redline">{side_html(segs, "old")}</div></div>'
-            f'<div class="pg-sbs__new"><p class="pg-sbs__head">{html.escape(label(lang, "new"))}</p>'
-            f'<div class="pg-redline">{side_html(segs, "new")}</div></div></div>')
+    return f'<div class="pg-redline pg-inline">{segments_html(segs)}</div>'
 
 
 def compare_body(diff, cls, numbers: dict, lang: str) -> dict:

@@ -22,12 +22,6 @@ def segments_html(segs) -> str:
     return "".join(out)
 
 
-def side_html(segs, side: str) -> str:
-    """One side of a side-by-side view: the old text with deletions, or the new with insertions."""
-    keep = "delete" if side == "old" else "insert"
-    return segments_html([(op, t) for op, t in segs if op in ("equal", keep)])
-
-
 def fact_lines(cd, lang: str = "en") -> list[str]:
     from .i18n import SENSITIVE, fact_name
 

@@ -339,9 +339,19 @@ def test_compare_page_redline_and_side_by_side(visit):
     assert _css(sbs, "display") == "grid"
     assert page.locator('button.pg-view[data-view="side"]').get_attribute("aria-pressed") == "true"
     assert not page.locator(".pg-inline").first.is_visible()
+    # Made in the browser from each redline: before = without insertions, after = without deletions.
+    assert page.locator(".pg-sbs").count() == page.locator(".pg-inline").count()
+    old, new = page.locator(".pg-sbs__old"), page.locator(".pg-sbs__new")
+    assert old.first.locator(".pg-sbs__head").inner_text() == "Before"
+    assert new.first.locator(".pg-sbs__head").inner_text() == "After"
+    assert page.locator(".pg-sbs__old del").count() > 0 and page.locator(".pg-sbs__old ins").count() == 0
+    assert page.locator(".pg-sbs__new ins").count() > 0 and page.locator(".pg-sbs__new del").count() == 0
+    assert "Germany" in " ".join(new.all_inner_texts()) and "Germany" not in " ".join(old.all_inner_texts())
     _shot(page, "compare-en-side-by-side.png")
     page.locator('button.pg-view[data-view="inline"]').click()
     assert page.locator(".pg-inline").first.is_visible() and not sbs.is_visible()
+    page.locator('button.pg-view[data-view="side"]').click()  # made once: shown again, not made twice
+    assert page.locator(".pg-sbs").count() == page.locator(".pg-inline").count() and sbs.is_visible()
 
 
 def test_compare_page_zh(visit):

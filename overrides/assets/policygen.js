@@ -7,11 +7,38 @@ document.addEventListener("click", function (event) {
   }
 });
 
+// Compare pages: the side-by-side view of a redline, made from it on first use: the old
+// text is the redline without its insertions, the new text without its deletions.
+function pgSideBySide(inline, labels) {
+  var sbs = document.createElement("div");
+  sbs.className = "pg-sbs";
+  sbs.hidden = true;
+  ["old", "new"].forEach(function (side) {
+    var column = document.createElement("div");
+    column.className = "pg-sbs__" + side;
+    var head = document.createElement("p");
+    head.className = "pg-sbs__head";
+    head.textContent = labels.getAttribute("data-" + side + "-label");
+    var text = inline.cloneNode(true);
+    text.className = "pg-redline";
+    text.querySelectorAll(side === "old" ? "ins" : "del").forEach(function (el) { el.remove(); });
+    column.appendChild(head);
+    column.appendChild(text);
+    sbs.appendChild(column);
+  });
+  inline.after(sbs);
+}
+
 // Compare pages: switch between inline and side-by-side redlines.
 document.addEventListener("click", function (event) {
   var button = event.target.closest && event.target.closest("button.pg-view");
   if (!button) return;
   var side = button.getAttribute("data-view") === "side";
+  var labels = button.closest(".pg-view-toggle");
+  document.querySelectorAll(".pg-inline").forEach(function (el) {
+    var next = el.nextElementSibling;
+    if (side && !(next && next.classList.contains("pg-sbs"))) pgSideBySide(el, labels);
+  });
   document.querySelectorAll(".pg-inline").forEach(function (el) { el.hidden = side; });
   document.querySelectorAll(".pg-sbs").forEach(function (el) { el.hidden = !side; });
   document.querySelectorAll("button.pg-view").forEach(function (b) {
