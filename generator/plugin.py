@@ -167,7 +167,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             # release remakes only the pages it touches), else everything about its policy.
             worlds = {p.manifest.id: self.builder.fingerprint(p) for p in self.sites}
             outputs = [o if o.what is None else replace(o, key=hashlib.sha256(repr((
-                self._fingerprint, o.deps if o.deps is not None else worlds[o.group[0]] if o.group
+                self._fingerprint, o.deps() if o.deps is not None else worlds[o.group[0]] if o.group
                 else sorted(worlds.items()), o.what)).encode()).hexdigest()) for o in outputs]
         self.late = [o for o in outputs if o.group is None]  # site-wide: after the policies' outputs
         outputs = [o for o in outputs if o.group is not None]
@@ -303,7 +303,7 @@ class Output:
     make: Callable
     page: bool
     what: tuple | None = None  # which output of its policy (None: never kept between builds)
-    deps: tuple | None = None  # what it is made from, if narrower than its policy (site.Planned.deps)
+    deps: Callable[[], tuple] | None = None  # what it is made from, if narrower than its policy (site.Planned)
     key: str | None = None  # its key in the page store
 
 

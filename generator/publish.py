@@ -105,7 +105,7 @@ def embed_files(builder, site_url: str = "") -> list[tuple[str, tuple, tuple, tu
     """(path, policy language, what, deps, make) of every embed: /<lang>/<policy>/embed.* for
     the version the policy's main page shows, and /<lang>/<policy>/<date>/embed.* for each
     version; ``make()`` returns the file's text, ``what`` names it among the policy's files and
-    ``deps`` lists what it is made from: its version and that version's status."""
+    ``deps()`` lists what it is made from: its version and that version's status."""
     out = []
     for p in builder.policies:
         m = p.manifest
@@ -116,12 +116,16 @@ def embed_files(builder, site_url: str = "") -> list[tuple[str, tuple, tuple, tu
             if main is not None:
                 targets.insert(0, (policy_url(lang, m.id), main))
             for base, v in targets:
-                deps = ("embed", repr(m), builder.pdf, builder.version_deps(v), status(builder.today, versions, v))
+                deps = _embed_deps(builder, m, v, status(builder.today, versions, v))
                 for name, make in (("embed.html", embed_html), ("embed.json", embed_json)):
                     what = (name, lang, v.key, base, site_url)
                     out.append((base + name, (m.id, lang), what, deps,
                                 _embed_maker(builder, p, lang, v, base, what, make)))
     return out
+
+
+def _embed_deps(builder, m, v, state: str):
+    return lambda: ("embed", repr(m), builder.pdf, builder.version_deps(v), state)
 
 
 def _embed_maker(builder, p, lang, v, base, what, make):

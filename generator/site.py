@@ -38,15 +38,16 @@ class Planned:
     search index (its meta agrees); ``group`` is the policy language it belongs to (its
     pages share diffs, so they are best made together). ``what`` names the page among its
     policy's pages: with ``SiteBuilder.fingerprint`` it tells what the page is made from
-    (None: made from the work tree, never reused). ``deps``, where set, lists everything the
-    page is made from, so that a release does not change the pages it does not touch."""
+    (None: made from the work tree, never reused). ``deps()``, where set, lists everything the
+    page is made from, so that a release does not change the pages it does not touch (asked
+    only when pages are kept between builds)."""
 
     src: str
     search: bool
     group: tuple | None
     make: Callable[[], Page]
     what: tuple | None = None
-    deps: tuple | None = None  # all the page is made from, if narrower than its policy's fingerprint
+    deps: Callable[[], tuple] | None = None  # all the page is made from, if narrower than its policy's fingerprint
 
 
 @dataclass
@@ -272,9 +273,9 @@ class SiteBuilder:
             url = policy_url(lang, m.id, what)
             listing = self._listing(versions, cur, v.key)
             # A dated page reads its version, the versions its menu lists and where it stands.
-            deps = ("version", m_repr, self.pdf, self.version_deps(v), self._standing(v, cur, kind),
-                    tuple((x.key, prev, state) for x, prev, state in listing), len(versions) > len(listing)) \
-                if kind == "dated" else None
+            deps = (lambda: ("version", m_repr, self.pdf, self.version_deps(v), self._standing(v, cur, kind),
+                             tuple((x.key, prev, state) for x, prev, state in listing),
+                             len(versions) > len(listing))) if kind == "dated" else None
             add(url + "index.md", kind == "current", ("version", lang, v.key, url, kind),
                 lambda: self.version_page(p, lang, v, versions, cur, upcoming, url=url, kind=kind, listing=listing),
                 deps)
@@ -299,9 +300,11 @@ class SiteBuilder:
             lambda: self.archive_page(p, lang, versions, cur))
         pairs = compare_pairs(versions, cur)
         for old, new in pairs:
-            offered, offered_pairs = self._picker(versions, pairs, old, new)
-            deps = ("compare", m_repr, self.pdf, self.version_deps(old), self.version_deps(new),
-                    tuple(v.key for v in offered), tuple(offered_pairs))
+            def deps(old=old, new=new):
+                offered, offered_pairs = self._picker(versions, pairs, old, new)
+                return ("compare", m_repr, self.pdf, self.version_deps(old), self.version_deps(new),
+                        tuple(v.key for v in offered), tuple(offered_pairs))
+
             add(policy_url(lang, m.id, f"compare/{old.key}...{new.key}") + "index.md", False,
                 ("compare", lang, old.key, new.key),
                 lambda old=old, new=new: self.compare_page(p, lang, old, new, versions, cur, pairs), deps)
