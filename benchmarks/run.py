@@ -375,6 +375,10 @@ def main(argv=None) -> int:
               + ", ".join(f"{x:.2f}" for x in warm_t) + "; after a release " + ", ".join(f"{x:.2f}" for x in rel_t)
               + "; per-version (one version, mean) " + ", ".join(f"{statistics.mean(x):.2f}" for x in plain),
               flush=True)
+        totals = [statistics.mean(x) * a.versions for x in plain]  # each round's own per-version total
+        print("  ratios within each round: cold " + ", ".join(f"{t / x:.1f}x" for t, x in zip(totals, cold))
+              + "; cache kept " + ", ".join(f"{t / x:.1f}x" for t, x in zip(totals, warm_t))
+              + "; after a release " + ", ".join(f"{t / x:.1f}x" for t, x in zip(totals, rel_t)), flush=True)
 
         # 3. scaling
         first, last = points[0], points[-1]
