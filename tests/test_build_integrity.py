@@ -193,6 +193,12 @@ HOOK_POST_BUILD = '''def on_post_build(config):
     raise ValueError("post-build check failed")
 '''
 
+HOOK_PAGE_IN_FORCE = '''def on_post_page(output, page, config):
+    if page.url == "en/acme/":  # built by MkDocs in the build process, while the workers run
+        raise RuntimeError("hook gave up on the page in force")
+    return output
+'''
+
 TEMPLATE_ERROR = """{% extends "base.html" %}
 {% block content %}
 {{ page.meta.no_such_key.deeper }}
@@ -240,7 +246,8 @@ def test_worker_processes_build_the_same_bytes(history, tmp_path):
     assert b"<!-- seen by the hook -->" in (clone / "site-2/en/acme/2023-01-01/index.html").read_bytes()
 
 
-@pytest.mark.parametrize("case", ["hook-mid-pages", "hook-mid-pages-in-a-worker", "hook-post-build", "template"])
+@pytest.mark.parametrize("case", ["hook-mid-pages", "hook-mid-pages-in-a-worker", "hook-in-force-while-workers-run",
+                                  "hook-post-build", "template"])
 def test_failure_halfway_through_mkdocs_keeps_the_previous_site(history, tmp_path, case):
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(history), str(clone))
@@ -249,12 +256,17 @@ def test_failure_halfway_through_mkdocs_keeps_the_previous_site(history, tmp_pat
     before = stat_tree(clone / "site")
     assert (clone / "site/en/acme/index.html").exists()
 
-    jobs = ["--jobs", "2" if case.endswith("in-a-worker") else "1"]
+    jobs = ["--jobs", "2" if case.endswith(("in-a-worker", "workers-run")) else "1"]
     if case.startswith("hook-mid-pages"):
         # Each worker process counts its own pages: with two, page 3 is made in a worker.
         write(clone / "hooks.py", HOOK_PAGE)
         write(clone / "mkdocs.yml", CONFIG.format(theme_extra="", extra="hooks:\n  - hooks.py\n"))
         where, what = r"hooks\.py:8", "RuntimeError: hook gave up on page 3"
+    elif case == "hook-in-force-while-workers-run":
+        # The workers are stopped before the unfinished site is removed: nothing is left behind.
+        write(clone / "hooks.py", HOOK_PAGE_IN_FORCE)
+        write(clone / "mkdocs.yml", CONFIG.format(theme_extra="", extra="hooks:\n  - hooks.py\n"))
+        where, what = r"hooks\.py:3", "RuntimeError: hook gave up on the page in force"
     elif case == "hook-post-build":
         write(clone / "hooks.py", HOOK_POST_BUILD)
         write(clone / "mkdocs.yml", CONFIG.format(theme_extra="", extra="hooks:\n  - hooks.py\n"))
