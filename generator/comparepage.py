@@ -75,7 +75,7 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
     if facts:
         parts.append(f'<div class="pg-facts"><p><strong>{html.escape(label(lang, "facts"))}</strong></p><ul>'
                      + "".join(f"<li>{html.escape(f)}</li>" for f in facts) + "</ul></div>")
-    redline = _redline(cd.old_body, cd.new_body, cd.status in ("added", "removed"), lang)
+    redline = _redline(cd.old_body, cd.new_body, cd.status in ("added", "removed"))
     if redline:
         parts.append(redline)
     parts.append("</section>")
@@ -83,7 +83,7 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
 
 
 @functools.lru_cache(maxsize=2048)
-def _redline(old_body: str, new_body: str, always: bool, lang: str) -> str:
+def _redline(old_body: str, new_body: str, always: bool) -> str:
     """The inline redline of a clause body; the same pair recurs across compare pages. The
     side-by-side view is made from it in the browser (policygen.js): the old side is the
     redline without its insertions, the new side without its deletions."""

@@ -101,7 +101,7 @@ def embed_html(builder, p, lang: str, v, site_url: str = "", folder: str | None 
                                 "clauses")})
 
 
-def embed_files(builder, site_url: str = "") -> list[tuple[str, tuple, tuple, tuple, Callable[[], str]]]:
+def embed_files(builder, site_url: str = "") -> list[tuple[str, tuple, tuple, Callable[[], tuple], Callable[[], str]]]:
     """(path, policy language, what, deps, make) of every embed: /<lang>/<policy>/embed.* for
     the version the policy's main page shows, and /<lang>/<policy>/<date>/embed.* for each
     version; ``make()`` returns the file's text, ``what`` names it among the policy's files and
