@@ -590,6 +590,10 @@ def test_ci_example_workflow():
                     "policygen gate"):
         assert command in script, command
     assert any("comment" in (s.get("name", "") + str(s.get("uses", ""))).lower() for s in steps)
+    # The cache folder is kept between runs, and restored before the build.
+    cache = next(i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("actions/cache"))
+    assert steps[cache]["with"]["path"] == ".policygen-cache" and steps[cache]["with"]["restore-keys"]
+    assert cache < next(i for i, s in enumerate(steps) if "policygen build" in str(s.get("run", "")))
 
 
 def test_readme_deploying_section():
