@@ -63,11 +63,18 @@ class PageStore:
             shutil.copyfile(src, dest)
         except FileNotFoundError:
             return False
-        try:
-            os.utime(src)  # used: kept for another KEEP_DAYS
-        except OSError:
-            pass
+        _used(src)
         return True
+
+    def read(self, key: str) -> bytes | None:
+        path = self._path(key)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            return None
+        _used(path)
+        return data
 
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
@@ -115,17 +122,16 @@ class KeptTexts:
         return hashlib.sha256(repr((self.salt, what)).encode()).hexdigest()
 
     def get(self, what: tuple) -> str | None:
-        path = self.store._path(self._key(what))
-        try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-        except FileNotFoundError:
-            return None
-        try:
-            os.utime(path)  # used: kept for another KEEP_DAYS
-        except OSError:
-            pass
-        return text
+        data = self.store.read(self._key(what))
+        return None if data is None else data.decode("utf-8")
 
     def put(self, what: tuple, text: str) -> None:
         self.store.put(self._key(what), text.encode("utf-8"))
+
+
+def _used(path: str) -> None:
+    """Marks a kept entry as used: it stays for another KEEP_DAYS."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
