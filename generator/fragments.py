@@ -384,8 +384,13 @@ def dump_releases(releases: list[Release]) -> str:
     return head + body
 
 
-def load_policy(src: Source, root: str, policy_id: str, findings: list[Finding]) -> tuple[Manifest | None, dict]:
-    """Load one policy folder: its manifest and each language's clauses in manifest order."""
+def load_policy(src: Source, root: str, policy_id: str, findings: list[Finding], *, ledger: bool = True,
+                parsed: dict | None = None) -> tuple[Manifest | None, dict]:
+    """Load one policy folder: its manifest and each language's clauses in manifest order.
+
+    ``ledger=False`` skips checking releases.yml. ``parsed`` ((path, blob) -> clause, for a
+    source that names blobs: a commit) lets versions share the clauses of files they share,
+    read and parsed once: memory and time grow with the text that changed, not with versions."""
     base = f"{root}/{policy_id}" if root else policy_id
     mpath = f"{base}/policy.yml"
     data = src.read(mpath)
@@ -401,11 +406,11 @@ def load_policy(src: Source, root: str, policy_id: str, findings: list[Finding])
         return None, {}
     texts = {}
     for lang in manifest.languages:
-        texts[lang] = _load_language(src, base, manifest, lang, findings, text)
+        texts[lang] = _load_language(src, base, manifest, lang, findings, text, parsed)
     ledger_path = f"{base}/releases.yml"
-    ledger = src.read(ledger_path)
-    if ledger is not None:
-        ledger_text = decode(ledger, ledger_path, findings)
+    ledger_data = src.read(ledger_path) if ledger else None
+    if ledger_data is not None:
+        ledger_text = decode(ledger_data, ledger_path, findings)
         if ledger_text is not None:
             parse_releases(ledger_text, ledger_path, findings)
     for entry in src.listdir(base):
@@ -429,7 +434,7 @@ def _listed_line(manifest_text: str, cid: str) -> int | None:
 
 
 def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findings: list[Finding],
-                   manifest_text: str = "") -> PolicyText:
+                   manifest_text: str = "", parsed: dict | None = None) -> PolicyText:
     folder = f"{base}/{lang}"
     names = sorted(n for n in src.listdir(folder) if n.endswith(".md"))
     source = lang == manifest.source_lang
@@ -442,14 +447,16 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
     broken: set[str] = set()  # files already reported as unreadable
     for name in names:
         path = f"{folder}/{name}"
-        text = decode(src.read(path) or b"", path, findings)
-        if text is None:
-            broken.add(name)
-            continue
-        clause = parse_clause(text, path, findings)
+        key = (path, src.object_id(path)) if parsed is not None else None
+        clause = parsed.get(key) if key else None
         if clause is None:
-            broken.add(name)
-            continue
+            text = decode(src.read(path) or b"", path, findings)
+            clause = None if text is None else parse_clause(text, path, findings)
+            if clause is None:
+                broken.add(name)
+                continue
+            if key and key[1]:
+                parsed[key] = clause
         if clause.id in by_id:
             findings.append(Finding(path, 2, f"duplicate clause id {clause.id!r}",
                                     hint=f"also used by {by_id[clause.id].path}; ids must be unique"))

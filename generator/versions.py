@@ -8,7 +8,6 @@ released text or the history was changed after publication: the build stops.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from .errors import Finding, PolicyError
@@ -61,18 +60,10 @@ def _appends_entries(old: str, added: str) -> bool:
 
 
 def _texts_at(src, policy_id: str, shared: dict | None = None) -> dict[str, PolicyText]:
-    scratch: list[Finding] = []
-    _manifest, texts = load_policy(src, "", policy_id, scratch)
-    if shared is None or not hasattr(src, "object_id"):
-        return texts
-    # The same file (path and blob) parses to the same clause: versions share one object
-    # instead of a copy each, so memory grows with the text that changed, not with versions.
-    return {lang: replace(t, clauses=tuple(_shared(shared, src, c) for c in t.clauses)) for lang, t in texts.items()}
-
-
-def _shared(shared: dict, src, clause):
-    blob = src.object_id(clause.path)
-    return clause if blob is None else shared.setdefault((clause.path, blob), clause)
+    # Findings are the work tree's business (``check``); ``shared`` is (path, blob) -> clause.
+    _manifest, texts = load_policy(src, "", policy_id, [], ledger=False,
+                                   parsed=shared if hasattr(src, "object_id") else None)
+    return texts
 
 
 def _matches(release: Release, texts: dict[str, PolicyText]) -> bool:
