@@ -69,7 +69,8 @@ def _shift_headings(text: str) -> str:
 _LOCAL = threading.local()  # one Markdown converter per thread, reset between texts
 
 
-def markdown_to_html(text: str) -> str:
+def _convert(source: str) -> str:
+    """Python-Markdown's HTML for ``source`` (not sanitised)."""
     exts = tuple(EXTENSIONS)
     md = getattr(_LOCAL, "md", None)
     if md is None or _LOCAL.exts != exts:
@@ -77,7 +78,55 @@ def markdown_to_html(text: str) -> str:
         _LOCAL.exts = exts
     else:
         md.reset()
-    return sanitize(md.convert(_shift_headings(text)))
+    return md.convert(source)
+
+
+# A new version of a clause mostly differs from the one before in a paragraph or two, so a
+# text is rendered chunk by chunk and each chunk once (per process). A text is cut only at a
+# single blank line followed by a block that nothing before it can change: not indented (a
+# list item's or code block's continuation), not a list item, quote or table row (these join
+# the list, quote or table before them). Texts with document-wide state (reference links,
+# abbreviations, raw HTML) or definition lists (a definition turns the paragraphs before it
+# into terms) are rendered whole. The output is the whole-text render's, byte for byte
+# (tests/test_fuzz.py checks).
+_SINGLE_BLANK_LINE = re.compile(r"\n[ \t]*\n(?![ \t]*\n)")
+_JOINS_PREVIOUS = re.compile(r"[ \t\-*+:>|{\[]|\d+[.)]")
+_WHOLE_ONLY = re.compile(r"[<\r\x02\x03]|^ {0,3}(?:\*?\[|:)", re.M)
+_CHUNKS: dict[tuple, str] = {}  # (extensions, chunk) -> html, for the whole process
+
+
+def markdown_chunks(source: str) -> list[str] | None:
+    """``source`` cut where rendering its pieces one by one gives the whole text's HTML
+    (joined by newlines); None if it must be rendered whole."""
+    if _WHOLE_ONLY.search(source) or not source.strip():
+        return None
+    chunks, start = [], 0
+    for m in _SINGLE_BLANK_LINE.finditer(source):
+        if not _JOINS_PREVIOUS.match(source, m.end()):
+            chunks.append(source[start:m.start()])
+            start = m.end()
+    chunks.append(source[start:])
+    return None if any(not c.strip() for c in chunks) else chunks
+
+
+def _convert_chunked(source: str) -> str:
+    chunks = markdown_chunks(source)
+    if chunks is None or len(chunks) == 1:
+        return _convert(source)
+    exts = tuple(EXTENSIONS)
+    if len(_CHUNKS) >= _MEMORY_LIMIT:
+        _CHUNKS.clear()
+    out = []
+    for chunk in chunks:
+        got = _CHUNKS.get((exts, chunk))
+        if got is None:
+            got = _CHUNKS[(exts, chunk)] = _convert(chunk)
+        out.append(got)
+    return "\n".join(out)
+
+
+def markdown_to_html(text: str) -> str:
+    return sanitize(_convert_chunked(_shift_headings(text)))
 
 
 def inline_text(text: str) -> str:
@@ -126,11 +175,12 @@ class RenderCache:
         k = self.key(text)
         return os.path.join(self.directory, k[:2], k + ".html")
 
-    def render_many(self, texts, jobs: int) -> int:
-        """Render, up front and split over ``jobs`` forked processes, the texts neither in
-        memory nor on disk, so that the pages made afterwards (here or in workers forked
-        later) find them rendered. Returns how many were rendered."""
-        todo = [t for t in dict.fromkeys(texts) if t not in self.memory and not os.path.exists(self._path(t) or "")]
+    def render_many(self, texts: dict[str, object], jobs: int) -> int:
+        """Render, up front and split over ``jobs`` forked processes, the texts (each with a
+        group: the texts of one group, e.g. the versions of one clause, share chunks and go to
+        one process) neither in memory nor on disk, so that the pages made afterwards (here or
+        in workers forked later) find them rendered. Returns how many were rendered."""
+        todo = [t for t in texts if t not in self.memory and not os.path.exists(self._path(t) or "")]
         jobs = min(jobs, len(todo) // RENDERS_PER_JOB)
         if jobs <= 1:
             return 0
@@ -139,7 +189,7 @@ class RenderCache:
         def one(text: str) -> None:
             fresh[text] = self.render(text)
 
-        for got in run_forked(one, split(todo, jobs, group=id), finish=lambda: fresh):
+        for got in run_forked(one, split(todo, jobs, group=texts.get), finish=lambda: fresh):
             self.memory.update(got)
         self.misses += len(todo)
         return len(todo)

@@ -211,15 +211,17 @@ class SiteBuilder:
                 (lang, t.content_hash, repr(t.manifest)) for lang, t in v.texts.items()))))
         return got[1]
 
-    def clause_bodies(self) -> list[str]:
-        """The Markdown of every clause the pages show (each text once), to render up front."""
+    def clause_bodies(self) -> dict[str, str]:
+        """The Markdown of every clause the pages show (each text once), to render up front,
+        with the file it comes from: the versions of one clause render from shared chunks."""
         seen: dict = {}
         for p in self.policies:
             texts = [t for v in p.versions for t in v.texts.values()]
             texts += p.draft.values() if p.include_draft or not p.versions else []
             for text in texts:
-                seen.update(dict.fromkeys(c.body for c in text.clauses))
-        return list(seen)
+                for c in text.clauses:
+                    seen.setdefault(c.body, c.path)
+        return seen
 
     def languages(self) -> list[str]:
         seen = []

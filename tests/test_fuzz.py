@@ -247,3 +247,31 @@ def test_parse_releases_never_crashes(entries, wrapped):
     for r in releases:
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in r.hashes.items())  # str() of a scalar
         assert isinstance(r.stale, dict)
+
+
+# Blocks whose rendering depends on the blocks around them (lists, quotes, tables, code,
+# definition lists, setext headings, reference links, abbreviations, raw HTML) next to plain
+# paragraphs, headings and CJK text: what the chunk-by-chunk renderer must get right.
+MD_BLOCKS = st.sampled_from([
+    "Plain paragraph with *em* and **strong**.", "Two\nlines.", "# Head", "### Sub {: #sid }", "Setext\n======",
+    "Setext2\n------", "- a\n- b", "* star", "+ plus", "1. one\n2. two", "3) paren", "    code", "\tcode tab",
+    "  - indented item", "- a\n    - nested", "1. x\n\n    code in list", "> quote", "> quote\ncontinued",
+    "| a | b |\n|---|---|\n| 1 | 2 |", "a | b\n--|--\n1 | 2", "Term\n: def", ": lone def", "***", "---", "___",
+    "{: .cls }", "para {: #pid }", "*[HTML]: Hyper", "[r]: http://x.example", "[link][r] here", "<div>raw</div>",
+    "x < y", "hard  \nbreak", "   three-space para", "2023 was a year.", "Ends with a colon:", "para\n---",
+    "- (1) item one\n- (2) item two", "(a) parenthesised", "中文段落，没有空格。", "：全角冒号开头", "\u3000全角空格开头", "    ", ""])
+MD_SEPARATORS = st.sampled_from(["\n", "\n\n", "\n\n", "\n\n\n", "\n  \n", "\n\t\n"])
+
+
+@SETTINGS
+@given(st.lists(st.tuples(MD_SEPARATORS, MD_BLOCKS), min_size=1, max_size=8), st.booleans())
+@example([("", "Term\n: def"), ("\n\n", "Para"), ("\n\n", ": lone def")], False)
+@example([("", "    code"), ("\n\n\n", "Para")], False)
+@example([("", "- a\n- b"), ("\n\n", "* star"), ("\n\n", "> quote"), ("\n\n", "> quote")], False)
+def test_rendering_chunk_by_chunk_gives_the_whole_texts_html(blocks, fresh):
+    from policygen import render
+
+    text = "".join(sep + block for sep, block in blocks)
+    if fresh:
+        render._CHUNKS.clear()
+    assert render._convert_chunked(text) == render._convert(text)
