@@ -137,8 +137,8 @@ class Release:
     stale: dict = field(default_factory=dict, compare=False, hash=False)  # lang -> [clause ids] pending
     line: int = field(default=0, compare=False)
 
-    @property
-    def key(self) -> str:
+    @functools.cached_property
+    def key(self) -> str:  # read for every link of every page
         return self.effective.isoformat()
 
     @property
