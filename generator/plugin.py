@@ -32,6 +32,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import write_file
 
 from .errors import PolicyError
+from .historycache import FILE as HISTORY_FILE, CommitMemo
 from .feeds import atom_feed, changes_json
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
 from .pagestore import KeptTexts, PageStore, code_fingerprint
@@ -70,16 +71,21 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         if "assets/policygen.js" not in [str(s) for s in config.extra_javascript]:
             config.extra_javascript.append("assets/policygen.js")
         draft = self.config.draft or os.environ.get("POLICYGEN_DRAFT") == "1"
-        try:
-            self.today = build_date(self.config.date or os.environ.get("POLICYGEN_DATE"))
-            sites, _warnings = load_project(self.src, include_draft=draft)
-        except PolicyError as exc:
-            raise PluginError(exc.format()) from None
         cache_dir = self.config.cache_dir or os.environ.get("POLICYGEN_CACHE")
-        self.cache = RenderCache(cache_dir)
         # The live preview rebuilds on every save: it reuses the pages of released versions and
         # their theme output from the previous rebuild when nothing they depend on changed.
         self.serving = _serving(config)
+        # What earlier builds read at each commit (serve keeps the versions it read in memory).
+        memo = CommitMemo(os.path.join(cache_dir, HISTORY_FILE), code_fingerprint()) \
+            if cache_dir and not self.serving else None
+        try:
+            self.today = build_date(self.config.date or os.environ.get("POLICYGEN_DATE"))
+            sites, _warnings = load_project(self.src, include_draft=draft, memo=memo)
+        except PolicyError as exc:
+            raise PluginError(exc.format()) from None
+        if memo is not None:
+            memo.save()
+        self.cache = RenderCache(cache_dir)
         self.builder = SiteBuilder(sites, self.today, self.cache, memo=_SERVE_PAGES if self.serving else None)
         # Finished pages kept between builds (serve keeps its own, in memory).
         self.store = PageStore(cache_dir) if cache_dir and not self.serving else None

@@ -68,7 +68,9 @@ def check_sources(src_dir: str, lint: bool = True) -> tuple[list, list[Finding]]
     return loaded, [fix(f) for f in findings]
 
 
-def load_project(src_dir: str, include_draft: bool = False) -> tuple[list[PolicySite], list[Finding]]:
+def load_project(src_dir: str, include_draft: bool = False, memo=None) -> tuple[list[PolicySite], list[Finding]]:
+    """Every policy in the work tree with its released versions read from git (``memo``: a
+    ``historycache.CommitMemo`` of what earlier builds read at each commit)."""
     loaded, findings = check_sources(src_dir, lint=False)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
@@ -77,6 +79,6 @@ def load_project(src_dir: str, include_draft: bool = False) -> tuple[list[Policy
     worktree = DirSource(src_dir)
     sites = []
     for manifest, texts in loaded:
-        versions = resolve_versions(repo, worktree, manifest.id, display_root=display_path(src_dir))
+        versions = resolve_versions(repo, worktree, manifest.id, display_root=display_path(src_dir), memo=memo)
         sites.append(PolicySite(manifest=manifest, versions=versions, draft=texts, include_draft=include_draft))
     return sites, findings

@@ -71,8 +71,10 @@ def _matches(release: Release, texts: dict[str, PolicyText]) -> bool:
         lang in texts and texts[lang].content_hash == h for lang, h in release.hashes.items())
 
 
-def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_root: str = "policy_src") -> list[Version]:
-    """Every release of one policy with its text, oldest first; raises on tampering."""
+def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_root: str = "policy_src",
+                     memo=None) -> list[Version]:
+    """Every release of one policy with its text, oldest first; raises on tampering.
+    ``memo`` (a ``historycache.CommitMemo``) holds what earlier builds read at each commit."""
     findings: list[Finding] = []
     ledger_bytes = worktree.read(f"{policy_id}/releases.yml")
     ledger = read_ledger(worktree, policy_id, findings)
@@ -95,11 +97,19 @@ def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_
     if repo is not None and repo.available:
         touched = [(commit, path.rsplit("/", 1)[0] if "/" in path else policy_id)  # the folder's name then
                    for commit, path in repo.commits_touching(f"{policy_id}/releases.yml")]
+        places = {(commit, folder): (commit, repo.prefix, folder) for commit, folder in touched}
+        known = {cf: memo.ledger_keys(place) for cf, place in places.items()} if memo is not None else {}
         # Every version's text is read from these commits: read their folders from git in one go.
-        repo.prefetch(touched)
+        repo.prefetch([cf for cf in touched if known.get(cf) is None])
         before = None
         for commit, folder in touched:
-            keys, before = _ledger_keys(repo.source(commit), folder, before)
+            keys = known.get((commit, folder))
+            if keys is None:
+                keys, before = _ledger_keys(repo.source(commit), folder, before)
+                if memo is not None:
+                    memo.set_ledger_keys(places[(commit, folder)], keys)
+            else:
+                before = None  # the next ledger not in the memo is parsed whole
             for key in sorted(keys):
                 candidates.setdefault(key, []).append((commit, folder))
     versions = []
@@ -111,7 +121,13 @@ def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_
         for commit, folder in candidates.get(r.key, []):
             texts = texts_at.get((commit, folder))
             if texts is None:
-                texts = texts_at[(commit, folder)] = _texts_at(repo.source(commit), folder, shared)
+                place = places[(commit, folder)]
+                texts = memo.texts(place, shared) if memo is not None else None
+                if texts is None:
+                    texts = _texts_at(repo.source(commit), folder, shared)
+                    if memo is not None:
+                        memo.set_texts(place, texts, shared)
+                texts_at[(commit, folder)] = texts
             if _matches(r, texts):
                 found = Version(release=r, commit=commit, texts={lg: texts[lg] for lg in r.hashes})
                 break

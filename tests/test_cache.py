@@ -422,3 +422,73 @@ def test_a_release_remakes_only_the_pages_it_touches(tmp_path):
     # the consecutive compare pages whose pickers are far from the versions in force (about 11).
     assert 45 <= kept < total, in_force
     assert "superseded" in (tmp_path / "d-kept/en/acme/2024-01-01/index.html").read_text(encoding="utf-8")
+
+
+# --- what each commit held, kept between builds (policygen.historycache) --------------------
+
+def test_history_memo_reads_only_new_commits_and_still_checks_every_version(tmp_path, monkeypatch):
+    import re
+
+    from policygen.errors import PolicyError
+    from policygen.history import Repository
+    from policygen.historycache import CommitMemo
+    from policygen.project import load_project
+    import policygen.versions as versions_module
+
+    project = long_history(tmp_path, releases=6)  # 2011-01-01 ... 2016-01-01
+    src = str(project / "policy_src")
+    memo_file = str(tmp_path / "cache/history.marshal")
+    read: list = []  # the commits whose folders were read from git in one go
+    real_prefetch = Repository.prefetch
+    monkeypatch.setattr(Repository, "prefetch", lambda self, places: (read.extend(c for c, _ in places),
+                                                                       real_prefetch(self, places))[1])
+
+    def load(salt="code"):
+        read.clear()
+        versions_module._RESOLVED.clear()  # serve's in-process memo of the last result
+        memo = CommitMemo(memo_file, salt)
+        sites, _ = load_project(src, memo=memo)
+        memo.save()
+        return sites[0].versions
+
+    def summary(versions):
+        return [(v.key, v.commit, {lang: t.content_hash for lang, t in v.texts.items()}) for v in versions]
+
+    fresh = load_project(src)[0][0].versions
+    versions_module._RESOLVED.clear()
+    first = load()
+    assert len(read) == 6 and summary(first) == summary(fresh)
+    again = load()
+    assert read == [] and summary(again) == summary(fresh)  # nothing read from git
+    # Versions share the clauses they have in common, as freshly read ones do: diffs and
+    # redlines skip them by identity.
+    assert again[0].texts["en"].clauses[0] is again[5].texts["en"].clauses[0]
+    assert again[4].texts["en"].clause("contact-us") is not again[5].texts["en"].clause("contact-us")
+
+    # One more release: only its commit is read.
+    edit(project, "en", "contact-us", "any question (revision 5)", "any question (revision 6)")
+    run(["release", "--policy", "acme", "--effective", "2017-01-01", "--today", "2016-06-01"], cwd=project)
+    commit_all(project, "Release 2017-01-01", date="2016-06-01")
+    after = load()
+    assert len(read) == 1
+    versions_module._RESOLVED.clear()
+    assert summary(after) == summary(load_project(src)[0][0].versions)
+
+    # Other code, or a damaged file: the memo is ignored, never trusted.
+    assert len(load(salt="other code")) == 7 and len(read) == 7
+    data = bytearray(Path(memo_file).read_bytes())
+    body = data.index("any question (revision".encode())  # a clause's text: the structure still loads
+    data[body:body + 12] = b"ANY QUESTION"
+    Path(memo_file).write_bytes(bytes(data))
+    assert summary(load(salt="other code")) == summary(after) and len(read) == 7
+    Path(memo_file).write_bytes(b"\x00not marshal")
+    assert summary(load(salt="other code")) == summary(after) and len(read) == 7
+
+    # The memo never stands in for the check against the ledger: a recorded content hash
+    # that no longer matches its version stops the build as it does without the memo.
+    ledger = project / "policy_src/acme/releases.yml"
+    text = ledger.read_text(encoding="utf-8")
+    first_hash = re.search(r"en: ([0-9a-f]{64})", text).group(1)
+    ledger.write_text(text.replace(first_hash, "0" * 64, 1), encoding="utf-8")
+    with pytest.raises(PolicyError, match="no longer matches"):
+        load(salt="other code")
