@@ -108,9 +108,9 @@ class CommitMemo:
         entries = {p: e for p, e in self._entries.items() if p in self._used}
         needed = {key for e in entries.values() if e["texts"] for keys in e["texts"]["langs"].values() for key in keys}
         payload = marshal.dumps({"entries": entries, "clauses": {k: v for k, v in self._clauses.items() if k in needed}})
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
         tmp = f"{self.path}.{os.getpid()}.tmp"
         try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
             with open(tmp, "wb") as fh:
                 marshal.dump((self.salt, hashlib.sha256(payload).digest(), payload), fh)
             os.replace(tmp, self.path)

@@ -32,8 +32,8 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import write_file
 
 from .errors import PolicyError
-from .historycache import FILE as HISTORY_FILE, CommitMemo
 from .feeds import atom_feed, changes_json
+from .historycache import FILE as HISTORY_FILE, CommitMemo
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
 from .pagestore import KeptTexts, PageStore, code_fingerprint
 from .project import build_date, load_project
