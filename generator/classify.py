@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from types import SimpleNamespace
 
 from .diff import CJK, ClauseDiff, PolicyDiff, SequenceMatcher, normalise_formatting, tokenize
+from .diffmemo import kept
 from .facts import is_sensitive
 from .model import LEVELS, Manifest, level_rank, max_level
 
@@ -254,6 +255,7 @@ def text_reason(cd: ClauseDiff) -> Reason:
 
 
 @functools.lru_cache(maxsize=8192)
+@kept("text_reason", encode=astuple, decode=lambda fields: Reason(*fields))
 def _text_reason(cid: str, status: str, old_body: str, new_body: str, segs: tuple, formatting_only: bool) -> Reason:
     # Memoised: the same clause pair recurs across compare pages; a Reason is a frozen value.
     cd = SimpleNamespace(id=cid, status=status, old_body=old_body, new_body=new_body, segments=segs,

@@ -12,6 +12,7 @@ import re
 
 from . import i18n
 from .diff import word_diff
+from .diffmemo import kept
 from .redline import fact_lines, segments_html
 
 
@@ -83,6 +84,7 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
 
 
 @functools.lru_cache(maxsize=2048)
+@kept("redline")
 def _redline(old_body: str, new_body: str, always: bool) -> str:
     """The inline redline of a clause body; the same pair recurs across compare pages. The
     side-by-side view is made from it in the browser (policygen.js): the old side is the

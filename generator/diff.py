@@ -17,6 +17,7 @@ try:  # the same algorithm and results as difflib's, compiled: 20x faster on lon
 except ImportError:  # pragma: no cover - a platform without its wheels
     from difflib import SequenceMatcher
 
+from .diffmemo import kept
 from .facts import fact_changes
 from .model import PolicyText
 
@@ -74,14 +75,16 @@ def _shared_ends(old: str, new: str) -> tuple[int, int]:
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """Segments (op, text) with op in equal/delete/insert; adjacent ops merged."""
+    if old == new:  # most clauses of two versions: not worth a memo entry
+        return [("equal", old)] if old else []
     return list(_word_diff(old, new))
 
 
 @functools.lru_cache(maxsize=4096)
+@kept("word_diff")
 def _word_diff(old: str, new: str) -> tuple:
-    # Memoised: the same clause pair recurs across many compare pages and languages.
-    if old == new:
-        return (("equal", old),) if old else ()
+    # Memoised, and kept between builds: the same clause pair recurs across many compare
+    # pages and languages, and after a release in the new comparisons with the version in force.
     shared_head, shared_tail = _shared_ends(old, new)
     a = tokenize(old[shared_head:len(old) - shared_tail])
     b = tokenize(new[shared_head:len(new) - shared_tail])

@@ -31,6 +31,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import write_file
 
+from . import diffmemo
 from .errors import PolicyError
 from .feeds import atom_feed, changes_json
 from .historycache import FILE as HISTORY_FILE, CommitMemo
@@ -85,6 +86,11 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             raise PluginError(exc.format()) from None
         if memo is not None:
             memo.save()
+        # Diffs of clause pairs an earlier build compared (after a release, most of the new
+        # comparisons with the version in force pair texts diffed before).
+        diffmemo.close_memo(write=False)
+        if cache_dir and not self.serving:
+            diffmemo.open_memo(cache_dir, code_fingerprint())
         self.cache = RenderCache(cache_dir)
         self.builder = SiteBuilder(sites, self.today, self.cache, memo=_SERVE_PAGES if self.serving else None)
         # Finished pages kept between builds (serve keeps its own, in memory).
@@ -188,18 +194,21 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             # folder); the workers inherit them.
             self._write(outputs[0])
             before = self.reused  # each worker starts with the parent's count: it sends back its own
+            diffmemo.flush()  # each worker then keeps only the diffs it makes
             self.running = start_forked(self._write, split(outputs[1:], jobs, group=lambda o: o.group),
-                                        finish=lambda: (self.builder.summaries, self.reused - before),
+                                        finish=lambda: (self.builder.summaries, self.reused - before,
+                                                        diffmemo.flush()),
                                         logger="mkdocs")
 
     def _finish_outputs(self) -> None:
         running, self.running = self.running, None
         if running is not None:
-            for summaries, reused in running.wait():
+            for summaries, reused, _flushed in running.wait():
                 self.builder.summaries.update(summaries)
                 self.reused += reused
         for o in self.late:
             self._write(o)
+        diffmemo.close_memo()
         self.stats["reused"] = self.reused
 
     def _write_output(self, o: Output, env, config) -> None:
@@ -289,6 +298,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         running, self.running = getattr(self, "running", None), None
         if running is not None:
             running.stop()
+        diffmemo.close_memo(write=False)
 
     def on_serve(self, server, config, builder):
         if not _inside(self.src, config.docs_dir):

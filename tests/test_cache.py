@@ -492,3 +492,81 @@ def test_history_memo_reads_only_new_commits_and_still_checks_every_version(tmp_
     ledger.write_text(text.replace(first_hash, "0" * 64, 1), encoding="utf-8")
     with pytest.raises(PolicyError, match="no longer matches"):
         load(salt="other code")
+
+
+# --- diffs kept between builds (policygen.diffmemo) -------------------------------------------
+
+def shard_entries(cache: Path) -> dict[str, int]:
+    import marshal
+
+    out = {}
+    for shard in sorted((cache / "diffs").glob("*.marshal")):
+        _salt, _digest, payload = marshal.loads(shard.read_bytes())
+        out[shard.name] = len(marshal.loads(payload))
+    return out
+
+
+def test_a_release_diffs_only_the_clause_pairs_no_build_compared_before(tmp_path):
+    project = long_history(tmp_path, releases=14)
+    cache = tmp_path / "cache"
+    assert_same_as_fresh(project, tmp_path, "2024-06-01", cache, "a")
+    before = shard_entries(cache)
+    assert sum(before.values()) > 0
+
+    # A release that leaves contact-us, the clause every other release changed, as it was.
+    edit(project, "en", "data-collect", "name and email address", "name, email address and country")
+    run(["release", "--policy", "acme", "--effective", "2025-01-01", "--today", "2024-06-01"], cwd=project)
+    commit_all(project, "Release 2025-01-01", date="2024-06-01")
+    # The day it takes effect, each version's comparison with it is new, and byte for byte
+    # what a build without any cache makes; but of its clause pairs only those with the new
+    # data-collect were not compared before.
+    assert_same_as_fresh(project, tmp_path, "2025-01-02", cache, "b")
+    made = sum(n for name, n in shard_entries(cache).items() if name not in before)
+    alone = tmp_path / "alone"  # the same build with nothing kept
+    build_at(project, tmp_path / "c", "2025-01-02", alone)
+    assert 0 < made <= sum(shard_entries(alone).values()) / 5
+
+
+def test_diff_memo_ignores_damaged_shards_and_forgets_unread_ones(tmp_path):
+    import time
+
+    from policygen import diffmemo
+    from policygen.classify import Reason
+
+    calls = []
+
+    @diffmemo.kept("reason", encode=lambda r: (r.clause, r.level, r.rule, r.message), decode=lambda t: Reason(*t))
+    def reason(cid):
+        calls.append(cid)
+        return Reason(cid, "minor", "rule", f"message {cid}")
+
+    diffmemo.open_memo(str(tmp_path), "code")
+    assert reason("a") == Reason("a", "minor", "rule", "message a") and calls == ["a"]
+    diffmemo.close_memo()
+    shards = sorted((tmp_path / "diffs").iterdir())
+    assert len(shards) == 1
+
+    diffmemo.open_memo(str(tmp_path), "code")
+    assert reason("a") == Reason("a", "minor", "rule", "message a") and calls == ["a"]  # kept
+    diffmemo.close_memo()
+    diffmemo.open_memo(str(tmp_path), "other code")  # another version of policygen
+    reason("a")
+    diffmemo.close_memo(write=False)
+    assert calls == ["a", "a"]
+
+    data = bytearray(shards[0].read_bytes())
+    data[-3] ^= 0xFF  # a damaged shard is not read
+    shards[0].write_bytes(bytes(data))
+    diffmemo.open_memo(str(tmp_path), "code")
+    reason("a")
+    diffmemo.close_memo()
+    assert calls == ["a", "a", "a"]
+
+    # A shard no build has read from for a month goes; one read from stays.
+    old = time.time() - (diffmemo.KEEP_DAYS + 1) * 86400
+    for shard in (tmp_path / "diffs").iterdir():
+        os.utime(shard, (old, old))
+    diffmemo.open_memo(str(tmp_path), "code")
+    reason("a")  # read from the newest shard, which is marked as used
+    diffmemo.close_memo()
+    assert calls == ["a", "a", "a"] and len(list((tmp_path / "diffs").iterdir())) == 1
