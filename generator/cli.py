@@ -102,8 +102,8 @@ def main():
 @click.option("--pdf", is_flag=True,
               help="Also print each version to <lang>/<policy>/<date>/policy.pdf (needs Playwright and Chromium).")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
-              help="Cache of rendered clauses, compiled templates, finished pages and what each release "
-                   "commit held, kept between builds "
+              help="Cache of rendered clauses, compiled templates, finished pages, what each release "
+                   "commit held and diffs of clause pairs, kept between builds "
                    "(default: .policygen-cache beside the config file, or $POLICYGEN_CACHE).")
 @click.option("--no-cache", is_flag=True, help="Render everything afresh; read and write no cache.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1),

@@ -82,7 +82,7 @@ class _Memo:
             if self._old is None:
                 self._load()
             got = self._old.get(key)
-            if got is not None:
+            if got is not None and key in self._shards:
                 self._hit.add(self._shards[key])
         return got
 
@@ -97,25 +97,30 @@ class _Memo:
         made, hit = self.new, self._hit
         self.new, self._hit = {}, set()
         if self._old is not None:
-            self._old.update(made)
+            self._old.update(made)  # still served here (and in workers forked from here)
         try:
             os.makedirs(self.folder, exist_ok=True)
-            for name in hit:
-                os.utime(os.path.join(self.folder, name), (now, now))
             if made:
                 payload = marshal.dumps(made)
                 digest = hashlib.sha256(payload).digest()
-                path = os.path.join(self.folder, digest.hex()[:32] + ".marshal")
-                tmp = f"{path}.{os.getpid()}.tmp"
+                name = digest.hex()[:32] + ".marshal"
+                tmp = os.path.join(self.folder, f"{name}.{os.getpid()}.tmp")
                 with open(tmp, "wb") as fh:
                     marshal.dump((self.salt, digest, payload), fh)
-                os.replace(tmp, path)
-            for name in os.listdir(self.folder):
-                path = os.path.join(self.folder, name)
-                if now - os.path.getmtime(path) > KEEP_DAYS * 86400:
-                    os.remove(path)
+                os.replace(tmp, os.path.join(self.folder, name))
+                self._shards.update(dict.fromkeys(made, name))
+            names = os.listdir(self.folder)
         except OSError:
-            pass
+            return  # a cache folder that cannot be written only costs speed
+        for name in names:
+            path = os.path.join(self.folder, name)
+            try:
+                if name in hit:
+                    os.utime(path, (now, now))
+                elif now - os.path.getmtime(path) > KEEP_DAYS * 86400:
+                    os.remove(path)
+            except OSError:
+                pass  # gone already: another build's cleanup
 
 
 def open_memo(cache_dir: str, salt: str) -> None:
