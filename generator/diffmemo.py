@@ -34,7 +34,9 @@ def kept(name: str, encode=None, decode=None):
             memo = _MEMO
             if memo is None:
                 return fn(*args)
-            key = hashlib.sha256(name.encode() + b"\0" + marshal.dumps(args)).digest()
+            # Format 2: later ones mark objects seen more than once, so the same value would
+            # give different bytes depending on who else holds it.
+            key = hashlib.sha256(name.encode() + b"\0" + marshal.dumps(args, 2)).digest()
             got = memo.get(key)
             if got is not None:
                 return decode(got) if decode else got

@@ -570,3 +570,23 @@ def test_diff_memo_ignores_damaged_shards_and_forgets_unread_ones(tmp_path):
     reason("a")  # read from the newest shard, which is marked as used
     diffmemo.close_memo()
     assert calls == ["a", "a", "a"] and len(list((tmp_path / "diffs").iterdir())) == 1
+
+
+def test_diff_memo_finds_a_value_whoever_else_holds_it(tmp_path):
+    from policygen import diffmemo
+
+    calls = []
+
+    @diffmemo.kept("upper")
+    def upper(text):
+        calls.append(text)
+        return text.upper()
+
+    diffmemo.open_memo(str(tmp_path), "code")
+    try:
+        assert upper("".join(["clause ", "text"])) == "CLAUSE TEXT"  # a string nothing else holds
+        text = "".join(["clause ", "text"])
+        held = [text, text]  # the same value, held elsewhere too
+        assert upper(held[0]) == "CLAUSE TEXT" and len(calls) == 1
+    finally:
+        diffmemo.close_memo(write=False)
