@@ -16,7 +16,9 @@ clauses, see corpus.py) and measures, each next to its target:
     (target < 3 s);
   * `policygen diff` of two 50 KB versions of a 60-clause policy, in process (median,
     target < 50 ms);
-  * peak memory for 100 versions x 10 languages x 60 clauses (target < 1 GB; --skip-big).
+  * peak memory for 100 versions x 10 languages x 60 clauses (target < 1 GB; --skip-big),
+    cold and after one more release with the cache folder of the build before (whose
+    workers also read the diffs that build kept).
 
 The machine may be noisy: the ratios are measured side by side in one run, and the builds
 the ratios compare run in interleaved rounds (--rounds, default 3), as does serve's rebuild;
@@ -417,6 +419,15 @@ def main(argv=None) -> int:
             rep.add("big_s", f"policygen build, {bn}x{bl}x{bc}, s", bsecs)
             rep.add("big_rss_mib", f"  peak memory (all processes), {bn}x{bl}x{bc}", mib(brss), "< 1 GB",
                     brss < 2**30)
+            # With the cache folder, after a release: the workers also read the diffs kept by
+            # the build before.
+            prev = checkout(work / "big", work / "big-prev", big.versions[-2][1])
+            build(prev, big.build_date, work / "site-big-prev", cache=work / "big-cache")
+            rsecs, rrss = build(work / "big", big.build_date, work / "site-big", cache=work / "big-cache")
+            rep.add("big_release_s", f"policygen build after one more release (its cache kept), {bn}x{bl}x{bc}, s",
+                    rsecs)
+            rep.add("big_release_rss_mib", f"  peak memory (all processes), {bn}x{bl}x{bc}, after a release",
+                    mib(rrss), "< 1 GB", rrss < 2**30)
         else:
             print("(memory run for 100 x 10 x 60 skipped: --skip-big)", flush=True)
     finally:
