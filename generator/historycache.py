@@ -1,4 +1,4 @@
-"""What each commit held, kept between builds in the cache folder (``history``).
+"""What each commit held, kept between builds in the cache folder (``history.marshal``).
 
 A commit is named by a hash of its content, so what a policy folder held at a commit never
 changes: the release keys its ledger lists and its texts. With this memo a build reads from
@@ -7,8 +7,9 @@ Versions are still checked against the ledger's content hashes as on any other b
 
 Entries are plain values written with ``marshal`` (nothing runs when they are loaded),
 under a key of policygen's code, the libraries and Python (``code_fingerprint``) and with
-a checksum; a file that does not load or check out is ignored. Only the entries a build used are written back, so the file
-follows the history instead of growing with every branch it saw.
+a checksum; a file that does not load or check out is ignored. Only the entries a build
+used are written back, so the file follows the history instead of growing with every
+branch it saw.
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ _MANIFEST_FIELDS = tuple(f.name for f in fields(Manifest))
 
 
 class CommitMemo:
-    """(commit, folder) -> ledger keys and texts, with the clause objects shared by
-    (path, blob) like freshly read versions share them."""
+    """(commit, sources prefix, folder) -> ledger keys and texts, with the clause objects
+    shared by (path, blob) as freshly read versions share them."""
 
     def __init__(self, path: str | None = None, salt: str = ""):
         self.path = path
         self.salt = salt
-        self._entries: dict = {}  # place -> {"keys": tuple, "texts": {lang: (manifest, ((path, blob), ...))}}
+        # place -> {"keys": (release key, ...), "texts": None or
+        #           {"manifest": its fields, "langs": {lang: ((path, blob), ...)}}}
+        self._entries: dict = {}
         self._clauses: dict = {}  # (path, blob) -> clause fields
         self._used: set = set()
         self._changed = False
