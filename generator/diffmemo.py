@@ -20,6 +20,8 @@ import marshal
 import os
 import time
 
+from .pagestore import read_sealed, write_sealed
+
 FOLDER = "diffs"
 KEEP_DAYS = 30
 _MEMO: "_Memo | None" = None
@@ -65,14 +67,8 @@ class _Memo:
         for name in names:
             if not name.endswith(".marshal"):
                 continue
-            path = os.path.join(self.folder, name)
-            try:
-                with open(path, "rb") as fh:
-                    salt, digest, payload = marshal.load(fh)
-                if salt != self.salt or digest != hashlib.sha256(payload).digest():
-                    continue
-                entries = marshal.loads(payload)
-            except (OSError, EOFError, ValueError, TypeError):
+            entries = read_sealed(os.path.join(self.folder, name), self.salt)
+            if not isinstance(entries, dict):
                 continue  # damaged, or from other code
             for key in entries:
                 self._shards.setdefault(key, name)
@@ -103,13 +99,8 @@ class _Memo:
         try:
             os.makedirs(self.folder, exist_ok=True)
             if made:
-                payload = marshal.dumps(made)
-                digest = hashlib.sha256(payload).digest()
-                name = digest.hex()[:32] + ".marshal"
-                tmp = os.path.join(self.folder, f"{name}.{os.getpid()}.tmp")
-                with open(tmp, "wb") as fh:
-                    marshal.dump((self.salt, digest, payload), fh)
-                os.replace(tmp, os.path.join(self.folder, name))
+                name = f"{time.time_ns()}-{os.getpid()}.marshal"
+                write_sealed(os.path.join(self.folder, name), self.salt, made)
                 self._shards.update(dict.fromkeys(made, name))
             names = os.listdir(self.folder)
         except OSError:

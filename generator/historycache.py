@@ -14,12 +14,11 @@ branch it saw.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
-import os
 from dataclasses import fields
 
 from .model import Clause, Manifest, PolicyText
+from .pagestore import read_sealed, write_sealed
 
 FILE = "history.marshal"
 _CLAUSE_FIELDS = tuple(f.name for f in fields(Clause))
@@ -43,13 +42,10 @@ class CommitMemo:
             self._load()
 
     def _load(self) -> None:
+        data = read_sealed(self.path, self.salt)
         try:
-            with open(self.path, "rb") as fh:
-                salt, digest, payload = marshal.load(fh)
-            if salt == self.salt and digest == hashlib.sha256(payload).digest():
-                data = marshal.loads(payload)
-                self._entries, self._clauses = dict(data["entries"]), dict(data["clauses"])
-        except (OSError, EOFError, ValueError, TypeError, KeyError):
+            self._entries, self._clauses = dict(data["entries"]), dict(data["clauses"])
+        except (TypeError, KeyError):
             self._entries, self._clauses = {}, {}  # missing, damaged or from other code: start afresh
 
     def ledger_keys(self, place: tuple) -> set | None:
@@ -110,15 +106,8 @@ class CommitMemo:
             return
         entries = {p: e for p, e in self._entries.items() if p in self._used}
         needed = {key for e in entries.values() if e["texts"] for keys in e["texts"]["langs"].values() for key in keys}
-        payload = marshal.dumps({"entries": entries, "clauses": {k: v for k, v in self._clauses.items() if k in needed}})
-        tmp = f"{self.path}.{os.getpid()}.tmp"
         try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            with open(tmp, "wb") as fh:
-                marshal.dump((self.salt, hashlib.sha256(payload).digest(), payload), fh)
-            os.replace(tmp, self.path)
+            write_sealed(self.path, self.salt,
+                         {"entries": entries, "clauses": {k: v for k, v in self._clauses.items() if k in needed}})
         except OSError:
             pass  # a read-only cache folder only costs speed
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)

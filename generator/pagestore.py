@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import marshal
 import os
 import shutil
 import sys
@@ -43,6 +44,34 @@ def code_fingerprint() -> str:
             h.update(f"{lib}=-\n".encode())
     h.update(sys.version.split()[0].encode())
     return h.hexdigest()
+
+
+def read_sealed(path: str, salt: str):
+    """What ``write_sealed`` wrote to ``path`` under ``salt``; None if the file is missing,
+    damaged (its checksum does not match) or was written by other code (another salt)."""
+    try:
+        with open(path, "rb") as fh:
+            got_salt, digest, payload = marshal.load(fh)
+        if got_salt == salt and digest == hashlib.sha256(payload).digest():
+            return marshal.loads(payload)
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    return None
+
+
+def write_sealed(path: str, salt: str, value) -> None:
+    """Write plain values (``marshal``: nothing runs when they are read) with the salt and a
+    checksum, atomically. Raises OSError."""
+    payload = marshal.dumps(value)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            marshal.dump((salt, hashlib.sha256(payload).digest(), payload), fh)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 class PageStore:
