@@ -570,7 +570,7 @@ def _seed_cases():
         ("link-www", update, update.replace(url, "(https://www.stoneblowmoulding.com/)"),
          "editorial", "link-target", ["https://www.stoneblowmoulding.com/"]),
         ("link-markdown", update, update.replace(url, "([stoneblowmoulding.com](https://stoneblowmoulding.com/))"),
-         "editorial", "link-target", ["link markup"]),
+         "editorial", "formatting", ["link markup"]),
         # minor: a clarification
         ("clarify-rights", rights_intro,
          rights_intro.replace("mainly include the following.", "mainly include the following, as listed below."),
