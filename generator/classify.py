@@ -306,6 +306,10 @@ SCOPE = re.compile(r"\b(longest|longer|shortest|shorter|indefinite\w*|permanent\
 
 
 def _reason(cid, level, rule, message, zh, **fields) -> Reason:
+    quoted = [f"{name}“{_quote(tuple(fields[key]))}”" for key, name in (("added", "新增："), ("removed", "删除："))
+              if fields.get(key)]
+    if quoted:  # the changed words, quoted in the Chinese text too
+        zh = f"{zh}（{'；'.join(quoted)}）"
     return Reason(cid, level, rule, message, zh,
                   fields=tuple((k, tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in fields.items()))
 

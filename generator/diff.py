@@ -195,15 +195,13 @@ def _similar(a: collections.Counter, b: collections.Counter) -> float:
 
 
 PAIR_WINDOW = 12  # blocks looked ahead for a counterpart: keeps a long rewritten run linear
-SIMILAR = 0.5
+SIMILAR = 0.4  # below this share of common words, a block is shown removed and another added
 
 
 def _pair_blocks(old_keys, new_keys, i1, i2, j1, j2):
     """Within a run of changed blocks, each old block paired with the next similar new one
     (modified), the rest removed or added: in document order."""
     ops = []
-    if i2 - i1 == j2 - j1 == 1:
-        return [("modify", i1, j1)]
     new_words = {j: _words_of(new_keys[j]) for j in range(j1, j2)}
     j = j1
     for i in range(i1, i2):
