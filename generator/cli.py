@@ -196,7 +196,7 @@ def check(src, strict):
 @click.option("--lang", required=True, help="Language of FILE, e.g. en or zh-CN.")
 @src_option
 def import_cmd(file, policy, lang, src):
-    """Turn FILE (.txt, .md, .html) into clause fragments of POLICY in LANG.
+    """Turn FILE (.txt, .md, .html, .docx) into clause fragments of POLICY in LANG.
 
     A new policy is created; a re-import keeps the ids of clauses that still match; a
     file in another language becomes a translation aligned to the source clauses.
