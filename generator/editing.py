@@ -12,13 +12,13 @@ from datetime import date, timedelta
 import yaml
 
 from .errors import Finding, PolicyError
+from . import i18n
 from .fragments import decode, dump_releases, load_policy, render_clause_file
 from .importer import FORMATS, align_translation, assign_ids, parse_document, rewrite_anchors
 from .lint import source_hash, stale_translation_ids
 from .model import Clause, Release, level_rank
 from .worktree import DirSource, write_atomic
 
-PREAMBLE_TITLES = {"en": "Introduction", "zh-CN": "引言", "zh-TW": "引言", "de": "Einleitung", "fr": "Introduction"}
 
 
 @dataclass
@@ -96,7 +96,7 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
     sections = doc.sections
     for s in sections:
         if not s.title:
-            s.title = PREAMBLE_TITLES.get(lang, PREAMBLE_TITLES["en"])
+            s.title = i18n.text(lang, "import", "preamble_title")
     translation = exists and lang != manifest.source_lang
     old = texts.get(lang).clauses if exists and lang in texts else ()
     if translation:

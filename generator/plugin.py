@@ -183,6 +183,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             env.bytecode_cache = FileSystemBytecodeCache(os.path.join(folder, "jinja"))
         else:
             env.bytecode_cache = _TEMPLATES
+        # the theme's 404 page (overrides/404.html) says it in every language, with the policies
+        env.globals["pg_not_found"] = self.builder.not_found(urlsplit(config.site_url or "").path or "/")
         self._write_outputs(env, config)
         return env
 
