@@ -35,6 +35,7 @@ from . import diffmemo
 from .errors import PolicyError
 from .feeds import atom_feed, changes_json
 from .historycache import FILE as HISTORY_FILE, CommitMemo
+from .notice import DEMO_PATH, demo_page, notice_js
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
 from .pagestore import KeptTexts, PageStore, code_fingerprint
 from .project import build_date, load_project
@@ -140,6 +141,12 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
                                    what=("changes.json", site_url, self.today)))  # it names the build date
         self.outputs.extend(Output(path, group, make, page=False, what=what, deps=deps)
                             for path, group, what, deps, make in embed_files(self.builder, site_url))
+        # The script a corporate website includes: the same file for every site (it reads
+        # changes.json), so it is made from policygen's code alone.
+        self.outputs.append(Output("notice.js", None, notice_js, page=False, what=("notice.js",),
+                                   deps=lambda: ("notice.js",)))
+        if self.serving:  # the live preview shows it on a page like the corporate site's
+            out.append(File.generated(config, DEMO_PATH, content=demo_page(self.builder, site_url)))
         # Ours replace the theme's sitemap template (now a plain file, see on_config); a robots.txt
         # of the project's own is kept.
         for f in [f for f in out if f.src_uri == "sitemap.xml"]:
