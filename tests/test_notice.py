@@ -414,3 +414,18 @@ def test_serve_offers_a_demo_host_page(sites, browser, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_host_page_with_the_banner_passes_axe(open_page, web):
+    from axe import violations
+
+    for name, lang in (("en.html", "en"), ("zh.html", "zh-CN")):
+        page, _ = open_page(web.page(name, host_page(lang=lang)))
+        assert banner(page).is_visible()
+        assert violations(page) == [], lang
+        page.set_viewport_size({"width": 390, "height": 800})
+        assert violations(page) == [], lang
+    # axe reads the banner inside its shadow root: a link colour without contrast is found
+    page, _ = open_page(web.page("grey.html", host_page().replace(
+        "</head>", "<style>:root{--policygen-notice-link:#333333}</style></head>")))
+    assert any(v.startswith("color-contrast") for v in violations(page))
