@@ -119,8 +119,9 @@
         .replace("{date}", inLang(v, "effective_text") || v.effective);
       if (v.consent_required) text += (/[。！？]$/.test(text) ? "" : " ") + S[upcoming ? "consent_upcoming" : "consent"];
       var el = document.createElement("div");
+      if (!el.attachShadow) return null; // its styles would reach the page
       el.setAttribute("data-policygen-notice", pol.policy);
-      var root = el.attachShadow ? el.attachShadow({ mode: "open" }) : el;
+      var root = el.attachShadow({ mode: "open" });
       var css = document.createElement("style");
       css.textContent = CSS;
       root.appendChild(css);
