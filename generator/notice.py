@@ -43,9 +43,10 @@ def notice_js() -> str:
     return "\n".join(out) + "\n"
 
 
-def include_line(policy: str, site_url: str = "") -> str:
-    """The one line a web team adds to a page (the script's address under ``site_url``)."""
-    src = (site_url.rstrip("/") + "/notice.js") if site_url else "/notice.js"
+def include_line(policy: str, site_url: str = "", prefix: str = "") -> str:
+    """The one line a web team adds to a page: the script's address under ``site_url`` and the
+    policies' ``prefix`` (root-relative without a site_url)."""
+    src = (site_url.rstrip("/") if site_url else "") + "/" + prefix + "notice.js"
     return f'<script src="{src}" data-policy="{policy}" defer></script>'
 
 
@@ -54,5 +55,5 @@ def demo_page(builder, site_url: str = "") -> str:
     (``?policy=ID&lang=L`` picks which) and a stand-in consent manager."""
     policies = [{"id": p.manifest.id, "title": p.manifest.title(p.manifest.source_lang),
                  "languages": list(p.manifest.languages),
-                 "include": include_line(p.manifest.id, site_url)} for p in builder.policies]
+                 "include": include_line(p.manifest.id, site_url, builder.prefix)} for p in builder.policies]
     return ENV.get_template("notice_demo.html").render(policies=policies)
