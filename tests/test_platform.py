@@ -220,7 +220,8 @@ def test_a_bad_prefix_is_a_clear_error(tmp_path, prefix):
     add_docs_site(project, prefix=json.dumps(prefix))
     proc = run(["build", "--date", TODAY, "--no-cache", "--out", str(tmp_path / "site")], cwd=project, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "mkdocs.yml: error: plugin policygen: prefix" in proc.stderr and "hint:" in proc.stderr
+    line = (project / "mkdocs.yml").read_text(encoding="utf-8").split("prefix:")[0].count("\n") + 1
+    assert f"mkdocs.yml:{line}: error: plugin policygen: prefix" in proc.stderr and "hint:" in proc.stderr
     assert not (tmp_path / "site").exists()
 
 
