@@ -21,7 +21,10 @@ function pgSideBySide(inline, labels) {
     head.textContent = labels.getAttribute("data-" + side + "-label");
     var text = inline.cloneNode(true);
     text.className = "pg-redline";
-    text.querySelectorAll(side === "old" ? "ins" : "del").forEach(function (el) { el.remove(); });
+    // Whole added or removed blocks (list items, table rows) go with their words.
+    text.querySelectorAll(side === "old" ? "ins, .pg-block-ins" : "del, .pg-block-del").forEach(function (el) {
+      el.remove();
+    });
     column.appendChild(head);
     column.appendChild(text);
     sbs.appendChild(column);
