@@ -257,7 +257,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         page.meta = copy.deepcopy(made.meta)  # the theme and other plugins may change theirs
         page.markdown = ""
         page.content = ""
-        page.toc = get_toc([])
+        page.toc = get_toc(made.toc)
         page.active = True
         config._current_page = page
         try:
@@ -298,7 +298,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
 
     def on_page_content(self, html, page, config, files):
         spec = self.pages.get(page.file.src_uri)
-        return html if spec is None else spec.html
+        if spec is None:
+            return html
+        page.toc = get_toc(spec.toc)  # the clauses, for the theme's contents sidebar and skip link
+        return spec.html
 
     @event_priority(100)  # first: other plugins' post_build may read the whole site
     def on_post_build(self, config):
