@@ -56,6 +56,7 @@ STRINGS = {
         "notice_see_changed": "See what changed",
         "notice_read": "Read the new version",
         "notice_dismiss": "Dismiss",
+        "table_in": "Table in “{title}”",
     },
     "zh-CN": {
         "effective": "生效日期：{date}",
@@ -105,6 +106,7 @@ STRINGS = {
         "notice_see_changed": "查看变更内容",
         "notice_read": "阅读新版本",
         "notice_dismiss": "关闭",
+        "table_in": "“{title}”中的表格",
     },
 }
 
