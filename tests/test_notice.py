@@ -45,7 +45,7 @@ def sites(tmp_path_factory) -> dict:
     import_texts(project, {"en": EN}, policy="typo")
     commit_all(project, "Import policies", date="2022-12-15")
     for policy in ("acme", "typo"):
-        run(["release", "--policy", policy, "--effective", "2023-01-01", "--backfill", "--today", "2022-12-15"],
+        run(["release", "--policy", policy, "--effective", "2023-01-01", "--backfill", "--today", "2023-01-01"],
             cwd=project)
     commit_all(project, "Release 2023-01-01", date="2022-12-16")
 
