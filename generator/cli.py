@@ -14,6 +14,7 @@ from datetime import date
 import click
 
 from .errors import PolicyError
+from .export import EXPORTERS
 
 USER_ERROR = 2
 
@@ -276,15 +277,54 @@ def versions(policy, fmt, src):
 @click.argument("new")
 @click.option("--policy", required=True)
 @click.option("--lang", help="Language (default: the source language).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md", "docx"]), default="text",
+              show_default=True, help="docx: a Word redline of NEW with every change as a tracked change.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (docx: default POLICY-OLD...NEW-LANG.docx).")
 @src_option
-def diff(old, new, policy, lang, fmt, src):
+def diff(old, new, policy, lang, fmt, output, src):
     """Show what changed between two versions: dates, current, latest, draft or git revisions."""
-    from .changes import diff_command
+    from .changes import diff_command, diff_docx
 
     if _is_version_name(old) or _is_version_name(new):
         _check_policy(src, policy, work_tree="draft" in (old, new))
-    click.echo(diff_command(src, policy, old, new, lang, fmt), nl=False)
+    if fmt == "docx":
+        data, name = diff_docx(src, policy, old, new, lang)
+        _write_output(output or name, data)
+        return
+    text = diff_command(src, policy, old, new, lang, fmt)
+    if output:
+        _write_output(output, text.encode("utf-8"))
+    else:
+        click.echo(text, nl=False)
+
+
+def _write_output(path: str, data: bytes) -> None:
+    from .worktree import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise PolicyError(f"cannot write: {exc.strerror}", path=path, hint="check the folder exists and is writable") from None
+    click.echo(f"Wrote {path}", err=True)
+
+
+@main.command()
+@click.option("--policy", required=True)
+@click.option("--version", "ref", default="current", show_default=True,
+              help="A date YYYY-MM-DD, current, latest, draft or a git revision.")
+@click.option("--lang", help="Language (default: the source language).")
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORTERS)), required=True,
+              help="docx: a clean Word document, effective date and content hash in the footer.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: POLICY-VERSION-LANG.EXT).")
+@src_option
+def export(policy, ref, lang, fmt, output, src):
+    """The whole policy, one version in one language, as one document."""
+    from .export import export_document
+
+    if _is_version_name(ref):
+        _check_policy(src, policy, work_tree=ref == "draft")
+    data, name = export_document(src, policy, ref, lang, fmt)
+    _write_output(output or name, data)
 
 
 @main.command()
