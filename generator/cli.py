@@ -102,6 +102,9 @@ def main():
 @click.option("--draft", is_flag=True, help="Also publish the work tree at /<lang>/<policy>/draft/.")
 @click.option("--pdf", is_flag=True,
               help="Also print each version to <lang>/<policy>/<date>/policy.pdf (needs Playwright and Chromium).")
+@click.option("--docx", is_flag=True,
+              help="Also write a Word redline (tracked changes) next to each comparison: "
+                   "<lang>/<policy>/compare/<OLD>...<NEW>/redline.docx, linked from the archive.")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Cache of rendered clauses, compiled templates, finished pages, what each release "
                    "commit held and diffs of clause pairs, kept between builds "
@@ -111,7 +114,7 @@ def main():
               help="Processes making the pages (default: one per CPU, or $POLICYGEN_JOBS). "
                    "The output is the same whatever the number.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
-def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, verbose):
+def build(src, out, config_file, as_of, draft, pdf, docx, cache_dir, no_cache, jobs, verbose):
     """Build the whole site into OUT."""
     from .buildsite import build_site
     from .project import build_date, check_sources
@@ -128,6 +131,8 @@ def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, v
         os.environ["POLICYGEN_DRAFT"] = "1"
     if pdf:
         os.environ["POLICYGEN_PDF"] = "1"  # the plugin prints them inside the atomic build
+    if docx:
+        os.environ["POLICYGEN_DOCX"] = "1"
     # Clause renders and compiled templates are content-addressed, so a kept cache only saves
     # time: a build with it is byte for byte the build without it.
     if no_cache:

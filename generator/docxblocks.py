@@ -148,7 +148,11 @@ def clause_blocks(body: str) -> tuple:
 
 
 def _ratio(a: str, b: str) -> float:
-    return SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio() if a or b else 1.0
+    """How much of two texts is the same, in the diff's tokens (words; characters in Chinese)."""
+    from .diff import tokenize
+
+    ta, tb = [t for t in tokenize(a) if not t.isspace()], [t for t in tokenize(b) if not t.isspace()]
+    return SequenceMatcher(None, ta, tb, autojunk=False).ratio() if ta or tb else 1.0
 
 
 def pair_indices(old_keys: list, new_keys: list, threshold: float = 0.4) -> list[tuple]:

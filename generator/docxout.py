@@ -89,6 +89,7 @@ class Writer:
         self.stamp = f"{when.isoformat()}T00:00:00Z"
         self.ids = itertools.count(1)
         self.numbers: dict = {}  # (side, clause, list) -> numId of a list restarting at 1
+        self.open = None  # (paragraph, its old block, key) whose mark an added paragraph may take
         self.style_ids = {s.name: s.style_id for s in self.doc.styles}
         self._properties(title, when)
         self._language()
@@ -130,6 +131,7 @@ class Writer:
         from docx.enum.section import WD_SECTION
 
         self.doc.add_section(WD_SECTION.NEW_PAGE)
+        self.open = None
 
     def save(self, when: date) -> bytes:
         buf = io.BytesIO()
@@ -244,7 +246,16 @@ class Writer:
         return ppr
 
     def paragraph(self, old: Block | None, new: Block | None, keys=("", "")) -> None:
-        """One paragraph: changed in place (both), added (new only) or removed (old only)."""
+        """One paragraph: changed in place (both), added (new only) or removed (old only).
+
+        Paragraph marks are revisions as Word makes them. A removed paragraph loses its text
+        and its own mark. Added paragraphs after a kept one are what pressing Enter at its end
+        makes: the kept paragraph's mark and the text are the insertion, and the last added
+        paragraph ends with the kept mark, its properties before the change being the kept
+        paragraph's; so rejecting leaves that paragraph exactly as it was (and LibreOffice,
+        which joins touching insertions, reads it the same way)."""
+        from docx.oxml.ns import qn
+
         b = new or old
         p = self.doc.add_paragraph()._p
         ppr = self.ppr(b, (keys[1] if new else keys[0], b.list_key))
@@ -254,12 +265,29 @@ class Writer:
                 change.append(self.ppr(old, (keys[0], old.list_key)))
                 ppr.append(change)
             pieces = inline_pieces(old.runs, new.runs)
+            self.open = (p, old, keys[0])
+        elif new is not None and self.open is not None:
+            prev, base, base_key = self.open
+            prev_ppr = prev.find(qn("w:pPr"))
+            if prev_ppr is None:
+                prev_ppr = _w("pPr")
+                prev.insert(0, prev_ppr)
+            rpr = _w("rPr")
+            rpr.append(self.mark("ins"))
+            change = prev_ppr.find(qn("w:pPrChange"))
+            prev_ppr.insert(prev_ppr.index(change) if change is not None else len(prev_ppr), rpr)
+            if (self.style(base), base.ordered) != (self.style(new), new.ordered):
+                change = self.mark("pPrChange")
+                change.append(self.ppr(base, (base_key, base.list_key)))
+                ppr.append(change)
+            pieces = side_pieces(new.runs, "insert")
+            self.open = (p, base, base_key)
         else:
-            # The paragraph mark is a revision too: accepting a removal leaves no empty paragraph.
             rpr = _w("rPr")
             rpr.append(self.mark("ins" if new else "del"))
             ppr.append(rpr)
             pieces = side_pieces(b.runs, "insert" if new else "delete")
+            self.open = None
         if len(ppr):
             p.append(ppr)
         self.fill(p, pieces)
@@ -295,6 +323,7 @@ class Writer:
                     pieces = side_pieces(cells[k] if k < len(cells) else (), "insert" if n is not None else "delete")
                 self.fill(cell.paragraphs[0]._p, pieces)
         spacer = self.doc.add_paragraph()._p  # Word joins tables that touch; a paragraph keeps them apart
+        self.open = (spacer, Block("para"), "") if old is not None and new is not None else None
         if old is None or new is None:  # and goes with a table added or removed as a whole
             ppr, rpr = _w("pPr"), _w("rPr")
             rpr.append(self.mark("ins" if new is not None else "del"))
@@ -308,6 +337,7 @@ class Writer:
             self.paragraph(old, new, keys=keys)
 
     def text(self, text: str, style: str = "Normal") -> None:
+        self.open = None
         p = self.doc.add_paragraph(XML_INVALID.sub("", text))
         p.style = self.doc.styles[style]
 
@@ -372,7 +402,8 @@ def redline_docx(old_text, new_text, *, lang: str, old_ref: str, old_effective: 
     w.text(title, "Title")
     old_label, new_label = _version_label(old_ref, old_effective, lang), _version_label(new_ref, new_effective, lang)
     w.text(i18n.t(lang, "compare_title", old=old_label, new=new_label), "Subtitle")
-    w.text(f"{i18n.t(lang, 'level')}: {i18n.t(lang, 'level_' + cls.level)}")
+    colon, paren = ("：", "（{}）") if lang.split("-")[0] in EAST_ASIAN else (": ", " ({})")
+    w.text(i18n.t(lang, "level") + colon + i18n.t(lang, "level_" + cls.level))
     if cls.consent_required:
         w.text(label(lang, "consent_yes"))
     elif cls.notice_required:
@@ -381,8 +412,8 @@ def redline_docx(old_text, new_text, *, lang: str, old_ref: str, old_effective: 
         w.text(label(lang, "reasons"), "Heading 2")
         titles = {c.id: c.title for t in (old_text, new_text) if t for c in t.clauses}
         for r in cls.reasons:
-            w.text(f"{titles.get(r.clause, r.clause)} ({i18n.t(lang, 'level_' + r.level)}): {r.text(lang)}",
-                   "List Bullet")
+            level = paren.format(i18n.t(lang, "level_" + r.level))
+            w.text(titles.get(r.clause, r.clause) + level + colon + r.text(lang), "List Bullet")
     w.text(i18n.t(lang, "redline_note", old=old_label, new=new_label))
     w.new_section()
     write_clauses(w, old_text, new_text)

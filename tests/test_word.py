@@ -236,21 +236,34 @@ def _unwrap(el):
 
 
 def resolve_revisions(body, accept: bool):
-    """What Word's Accept All (or Reject All) leaves of a document body (an lxml copy)."""
+    """What Word's Accept All (or Reject All) leaves of a document body (an lxml copy). A
+    paragraph mark that goes joins what is left of its paragraph to the next paragraph,
+    which keeps its own properties (Word keeps a paragraph's properties in its mark)."""
     body = copy.deepcopy(body)
     gone, kept = (f"{W}del", f"{W}ins") if accept else (f"{W}ins", f"{W}del")
+    marks = (f"{W}rPr", f"{W}trPr")
     for tr in list(body.iter(f"{W}tr")):  # rows added (or removed) as a whole
         if tr.find(f"{W}trPr/{gone}") is not None:
-            tr.getparent().remove(tr)
-    for p in list(body.iter(f"{W}p")):  # paragraphs whose mark (and text) is the revision
-        if p.find(f"{W}pPr/{W}rPr/{gone}") is not None:
-            assert all(r.getparent().tag == gone for r in p.iter(f"{W}r")), "a paragraph removed with kept text"
-            p.getparent().remove(p)
+            tbl = tr.getparent()
+            tbl.remove(tr)
+            if tbl.find(f"{W}tr") is None:  # a table with no rows left is gone
+                tbl.getparent().remove(tbl)
+    joined = [p for p in body.iter(f"{W}p") if p.find(f"{W}pPr/{W}rPr/{gone}") is not None]
     for el in list(body.iter(gone)):
-        if el.getparent() is not None:
+        if el.getparent().tag not in marks:
             el.getparent().remove(el)
+    for p in joined:
+        nxt = p.getnext()
+        content = [c for c in p if c.tag != f"{W}pPr"]
+        if nxt is not None and nxt.tag == f"{W}p":
+            at = 1 if nxt.find(f"{W}pPr") is not None else 0
+            for k, c in enumerate(content):
+                nxt.insert(at + k, c)
+        else:
+            assert not "".join(p.itertext()), "a paragraph mark removed at the end of the text"
+        p.getparent().remove(p)
     for el in list(body.iter(kept)):
-        if el.getparent() is not None and el.getparent().tag != f"{W}rPr" and el.getparent().tag != f"{W}trPr":
+        if el.getparent().tag not in marks:
             _unwrap(el)
     for t in body.iter(f"{W}delText"):
         t.tag = f"{W}t"
@@ -461,6 +474,8 @@ def test_redline_chinese_changes_are_per_character(project):
     inserted = ["".join(t.text for t in el.iter(f"{W}t")) for el in body.iter(f"{W}ins")]
     assert "问题" not in deleted and ["题"] == [d for d in deleted if d in ("题", "问题")]  # 问题 -> 疑问: per character
     assert "疑" in inserted
+    assert ["、", "和电话号码"] == [i for i in inserted if i in ("、", "和电话号码")] and "和" in deleted
+    assert not [d for d in deleted if "您注册时" in d]  # the sentence is kept, its changed characters marked
     assert any("从2023年1月1日到2024年1月1日的变更" in p.text for p in doc.paragraphs)
     lang = doc.styles.element.find(f".//{W}rPrDefault/{W}rPr/{W}lang")
     assert lang.get(f"{W}val") == "zh-CN" and lang.get(f"{W}eastAsia") == "zh-CN"
@@ -484,3 +499,77 @@ def test_export_docx_footer_has_effective_date_and_hash(project):
     before, order = clause_files(project), manifest(project)["clauses"]
     out = run(["import", "v.docx", "--policy", "acme", "--lang", "en"], cwd=project).stdout
     assert " new " not in out and clause_files(project) == before and manifest(project)["clauses"] == order
+
+
+# --- the same invariants on random edits of every kind of block ----------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+BLOCKS = st.sampled_from([
+    "We share data with partners.", "We **retain** logs for 30 days.", "您的个人信息将存储在中国境内。",
+    "- account data\n- usage data", "- 姓名\n- 电话号码", "1. ask us\n2. we answer", "### Your rights",
+    "| Data | Kept |\n|---|---|\n| Email | 2 years |", "| Data | Kept |\n|---|---|\n| Email | 3 years |\n| Logs | 1 day |",
+    "Read [the notice](https://example.com/n) *now*.", "> A quoted promise.", "We share data with *partners* only.",
+])
+
+
+def _text(bodies):
+    from policygen.model import Clause, Manifest, PolicyText
+
+    m = Manifest(id="p", titles={"en": "Policy"}, languages=("en",), clauses=tuple(f"c{k}" for k, _ in bodies))
+    return PolicyText(manifest=m, lang="en", clauses=tuple(
+        Clause(id=f"c{k}", title=f"Clause {k}", body="\n\n".join(blocks)) for k, blocks in bodies))
+
+
+def _docx_body(data: bytes):
+    import io
+
+    return docx.Document(io.BytesIO(data))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.lists(BLOCKS, max_size=5)), min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(0, 3), st.lists(BLOCKS, max_size=5)), min_size=1, max_size=3))
+def test_redline_invariants_on_random_versions(old, new):
+    from datetime import date
+
+    from policygen.classify import classify
+    from policygen.diff import diff_policy
+    from policygen.docxout import export_docx, redline_docx
+
+    old_text, new_text = _text(dict(old).items()), _text(dict(new).items())
+    cls = classify(diff_policy(old_text, new_text, "en"), new_text.manifest)
+    red = redline_docx(old_text, new_text, lang="en", old_ref="a", old_effective=None, new_ref="b",
+                       new_effective=date(2024, 1, 1), cls=cls, when=date(2024, 1, 1))
+    body = body_after_cover(_docx_body(red))
+    for text, accept in ((new_text, True), (old_text, False)):
+        clean = export_docx(text, lang="en", ref="x", effective=None, when=date(2024, 1, 1))
+        doc = _docx_body(clean)
+        doc.element.body.remove(doc.element.body[0])
+        assert visible(resolve_revisions(body, accept=accept)) == visible(doc.element.body)
+
+
+# --- the site offers the redlines ------------------------------------------------------------
+
+def test_build_docx_puts_a_redline_next_to_each_comparison(project):
+    from bs4 import BeautifulSoup
+
+    released_history(project)
+    run(["build", "--date", "2024-06-01", "--out", "site", "--docx"], cwd=project)
+    site = project / "site"
+    arch = BeautifulSoup((site / "en/acme/archive/index.html").read_text(encoding="utf-8"), "html.parser")
+    links = [a["href"] for a in arch.select("a.pg-docx-link")]
+    assert set(links) == {"../compare/2023-01-01...2024-01-01/redline.docx"}  # as "changes" and "vs. in force"
+    red = site / "en/acme/compare/2023-01-01...2024-01-01/redline.docx"
+    assert (site / "en/acme/compare/2023-01-01...2024-01-01/index.html").exists()
+    run(["export", "--policy", "acme", "--version", "2024-01-01", "--format", "docx", "-o", "new.docx"], cwd=project)
+    body = body_after_cover(docx.Document(red))
+    assert visible(resolve_revisions(body, accept=True)) == visible(clean_body(project / "new.docx"))
+    # The same bytes as `policygen diff --format docx` of the two versions.
+    run(["diff", "2023-01-01", "2024-01-01", "--policy", "acme", "--format", "docx", "-o", "cli.docx"], cwd=project)
+    assert red.read_bytes() == (project / "cli.docx").read_bytes()
+    run(["build", "--date", "2024-06-01", "--out", "plain"], cwd=project)
+    assert not list((project / "plain").rglob("*.docx"))
+    plain = (project / "plain/en/acme/archive/index.html").read_text(encoding="utf-8")
+    assert "pg-docx-link" not in plain
