@@ -53,6 +53,7 @@ STRINGS = {
                         "change by policygen: Accept All Changes gives the text of {new}, Reject All Changes the "
                         "text of {old}.",
         "content_hash": "Content hash",
+        "table_in": "Table in “{title}”",
     },
     "zh-CN": {
         "effective": "生效日期：{date}",
@@ -98,6 +99,7 @@ STRINGS = {
         "redline_note": "以下正文为{new}版本，自{old}以来的每一处变更均以 policygen 的修订标记显示："
                         "“接受所有修订”即得到{new}版本的文本，“拒绝所有修订”即得到{old}版本的文本。",
         "content_hash": "内容哈希",
+        "table_in": "“{title}”中的表格",
     },
 }
 
