@@ -358,7 +358,9 @@ def reproducible_zip(data: bytes, when: date) -> bytes:
 # --- the policy ----------------------------------------------------------------------------
 
 def _heading(number: str, title: str) -> Block:
-    return Block("heading", level=1, runs=((f"{number}. {title}" if number else title, PLAIN),))
+    """A clause title as the site writes it: "1. Title", "I. Title", "一、标题"."""
+    sep = "" if not number or number.endswith("、") else " "
+    return Block("heading", level=1, runs=((number + sep + title, PLAIN),))
 
 
 def _clause_view(text) -> list[tuple]:
@@ -366,7 +368,7 @@ def _clause_view(text) -> list[tuple]:
 
     if text is None:
         return []
-    numbers = clause_numbers(text.manifest, text.clauses)
+    numbers = clause_numbers(text.manifest, text.clauses, text.lang)
     return [(c.id, _heading(numbers[c.id], c.title), clause_blocks(c.body)) for c in text.clauses]
 
 
