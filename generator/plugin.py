@@ -35,7 +35,7 @@ from . import diffmemo
 from .errors import PolicyError
 from .feeds import atom_feed, changes_json
 from .historycache import FILE as HISTORY_FILE, CommitMemo
-from .mount import check_clashes, normalize_prefix, page_dest
+from .mount import check_clashes, nav_entry_for, normalize_prefix, page_dest
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
 from .pagestore import KeptTexts, PageStore, code_fingerprint
 from .project import build_date, load_project
@@ -287,7 +287,20 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         config.site_name = self.config.site_names.get(lang, self._site_name)
         context["config"] = config
         _publishing_context(context, page, config.site_url or "")
+        # A policy page outside the site's nav marks the nav entry (a tab) that leads to it.
+        self._lit = None
+        if lang and nav is not None and not any(p.active for p in nav.pages):
+            found = nav_entry_for(page.url, [p.url for p in nav.pages])
+            if found is not None:
+                self._lit = nav.pages[found]
+                self._lit.active = True
         return context
+
+    def on_post_page(self, output, page, config):
+        lit, self._lit = getattr(self, "_lit", None), None
+        if lit is not None:
+            lit.active = False
+        return output
 
     def on_page_read_source(self, page, config):
         return "" if page.file.src_uri in self.pages else None
