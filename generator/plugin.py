@@ -51,6 +51,7 @@ class PolicygenConfig(Config):
     cache_dir = c.Optional(c.Type(str))  # content-addressed render cache
     site_names = c.Type(dict, default={})  # the site's name per language, e.g. {zh-CN: 隐私政策}
     pdf = c.Type(bool, default=False)  # print each version to <lang>/<policy>/<date>/policy.pdf (needs Chromium)
+    docx = c.Type(bool, default=False)  # a Word redline next to each compare page: compare/<OLD>...<NEW>/redline.docx
     jobs = c.Optional(c.Type(int))  # processes making the pages kept out of search (default: one per CPU)
     prefix = c.Type(str, default="")  # the folder of the site the policies live in, e.g. legal/privacy (default: its root)
 
@@ -108,6 +109,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         # PDFs are opt-in (a browser is heavy) and never made by the live preview.
         self.pdf = (self.config.pdf or os.environ.get("POLICYGEN_PDF") == "1") and not self.serving
         self.builder.pdf = self.pdf
+        self.docx = (self.config.docx or os.environ.get("POLICYGEN_DOCX") == "1") and not self.serving
+        self.builder.docx = self.docx
         # MkDocs' own sitemap lists every page; ours lists the versions in force (publish.sitemap_xml).
         # Under a prefix, the site's own stays at its root and ours goes into the prefix.
         if not self.prefix:
@@ -321,6 +324,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         self._finish_outputs()
         if self.store is not None:
             self.store.prune()
+        if self.docx:
+            from .publish import write_redlines
+
+            write_redlines(self.builder, config.site_dir)
         if self.pdf:
             from .pdf import print_pdfs
             from .publish import pdf_targets
