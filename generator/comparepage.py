@@ -48,7 +48,7 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
     if cd.formatting_only:
         badges.append(label(lang, "formatting"))
     title = segments_html(cd.title_segments) if cd.renamed else html.escape(cd.title)
-    num = f'<span class="pg-num">{html.escape(number)}.</span> ' if number else ""
+    num = f'<span class="pg-num">{html.escape(number)}</span>{"" if number.endswith("、") else " "}' if number else ""
     parts = [f'<section class="pg-change pg-change--{cd.status}" id="{html.escape(cd.id)}">',
              f'<h2>{num}{title} <span class="pg-badges">'
              + " ".join(f'<span class="pg-badge">{html.escape(b)}</span>' for b in badges)
@@ -101,7 +101,7 @@ def standalone_html(policy, lang, old, new, d, cls) -> str:
     from .summary import changes_view
 
     text = new.texts.get(lang) or old.texts.get(lang)
-    numbers = clause_numbers(text.manifest, text.clauses) if text else {}
+    numbers = clause_numbers(text.manifest, text.clauses, lang) if text else {}
     body = compare_body(d, cls, numbers, lang)
     return ENV.get_template("compare_standalone.html").render(
         lang=lang, policy=policy, old=old.ref, new=new.ref, t=lambda k, **kw: i18n.t(lang, k, **kw),

@@ -82,7 +82,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         memo = CommitMemo(os.path.join(cache_dir, HISTORY_FILE), code_fingerprint()) \
             if cache_dir and not self.serving else None
         try:
-            self.prefix = normalize_prefix(self.config.prefix, _config_name(config))
+            self.prefix = normalize_prefix(self.config.prefix, _config_name(config),
+                                           _line_of(config.config_file_path, "prefix:"))
             self.today = build_date(self.config.date or os.environ.get("POLICYGEN_DATE"))
             sites, _warnings = load_project(self.src, include_draft=draft, memo=memo)
         except PolicyError as exc:
@@ -256,7 +257,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         page.meta = copy.deepcopy(made.meta)  # the theme and other plugins may change theirs
         page.markdown = ""
         page.content = ""
-        page.toc = get_toc([])
+        page.toc = get_toc(made.toc)
         page.active = True
         config._current_page = page
         try:
@@ -297,7 +298,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
 
     def on_page_content(self, html, page, config, files):
         spec = self.pages.get(page.file.src_uri)
-        return html if spec is None else spec.html
+        if spec is None:
+            return html
+        page.toc = get_toc(spec.toc)  # the clauses, for the theme's contents sidebar and skip link
+        return spec.html
 
     @event_priority(100)  # first: other plugins' post_build may read the whole site
     def on_post_build(self, config):
@@ -436,6 +440,15 @@ def _publishing_context(context, page, site_url: str) -> None:
 
 def _config_name(config) -> str:
     return _config_relative(config.config_file_path) if config.config_file_path else "mkdocs.yml"
+
+
+def _line_of(path: str | None, key: str) -> int | None:
+    """The line of the config file that sets ``key`` (the first one), for error messages."""
+    try:
+        with open(path or "", encoding="utf-8") as fh:
+            return next((n for n, text in enumerate(fh, 1) if text.strip().startswith(key)), None)
+    except OSError:
+        return None
 
 
 def _shown(f: File) -> str:

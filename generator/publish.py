@@ -60,7 +60,7 @@ def embed_data(builder, p, lang: str, v, site_url: str = "", folder: str | None 
     m = p.manifest
     folder = folder or builder.url(lang, m.id, v.key)
     text = v.texts[lang]
-    nums = clause_numbers(text.manifest, text.clauses)
+    nums = clause_numbers(text.manifest, text.clauses, text.lang)
     r = v.release
     versions = _versions(p, lang)
     return {
@@ -75,7 +75,7 @@ def embed_data(builder, p, lang: str, v, site_url: str = "", folder: str | None 
         "archive_url": builder.absolute(site_url, builder.url(lang, m.id, "archive")),
         "embed_html": builder.absolute(site_url, folder + "embed.html"),
         "pdf_url": builder.absolute(site_url, builder.url(lang, m.id, v.key) + "policy.pdf") if builder.pdf else None,
-        "clauses": [{"id": c.id, "number": nums.get(c.id, ""), "title": c.title,
+        "clauses": [{"id": c.id, "number": nums.get(c.id, "").rstrip(".、"), "label": nums.get(c.id, ""), "title": c.title,
                      "html": builder.cache.render(c.body)} for c in text.clauses],
     }
 

@@ -5,6 +5,7 @@ policies and their versions. Pure; the MkDocs plugin turns these into pages.
 from __future__ import annotations
 
 import posixpath
+import re
 from html import escape as html_escape
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +31,7 @@ class Page:
     lang: str
     html: str = ""
     meta: dict = field(default_factory=dict)
+    toc: list = field(default_factory=list)  # MkDocs toc tokens: the theme's contents sidebar and skip link
 
 
 @dataclass(frozen=True)
@@ -91,15 +93,37 @@ def roman(n: int) -> str:
     return out
 
 
-def clause_numbers(manifest: Manifest, clauses) -> dict:
-    """Numbers are derived from order, so reordering never needs a text edit."""
+CJK_DIGITS = "〇一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 21 -> 二十一: how Chinese legal text numbers its sections."""
+    if n < 10:
+        return CJK_DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return (CJK_DIGITS[tens] if tens > 1 else "") + "十" + (CJK_DIGITS[ones] if ones else "")
+    return str(n)
+
+
+def number_label(style: str, n: int) -> str:
+    """The number as written before a clause title, its punctuation included ("I.", "1.", "一、")."""
+    if style == "chinese":
+        return chinese_number(n) + "、"
+    return (roman(n) if style == "roman" else str(n)) + "."
+
+
+def clause_numbers(manifest: Manifest, clauses, lang: str | None = None) -> dict:
+    """Numbers are derived from order, so reordering never needs a text edit; the style is
+    the manifest's for the language (``Manifest.numbering_for``)."""
+    style = manifest.numbering_for(lang or manifest.source_lang)
     out, n = {}, 0
     for c in clauses:
-        if manifest.numbering == "none" or c.id in manifest.unnumbered:
+        if style == "none" or c.id in manifest.unnumbered:
             out[c.id] = ""
             continue
         n += 1
-        out[c.id] = roman(n) if manifest.numbering == "roman" else str(n)
+        out[c.id] = number_label(style, n)
     return out
 
 
@@ -145,6 +169,31 @@ def policy_url(lang: str, policy: str, what: str = "", prefix: str = "") -> str:
     """A policy page's URL; ``prefix`` is where policygen's pages live in the site (``""`` or
     e.g. ``"legal/privacy/"``, see ``mount.normalize_prefix``)."""
     return f"{prefix}{lang}/{policy}/" + (f"{what}/" if what else "")
+
+
+TABLE_OPEN, TABLE_CLOSE = re.compile(r"<table\b"), re.compile(r"</table>")
+
+
+def scrolling_tables(html: str, label: str) -> str:
+    """Each table of a clause inside a region of its own that scrolls sideways (and can be
+    scrolled from the keyboard: it takes focus), so a wide table never widens the page."""
+    if "<table" not in html:
+        return html
+    region = f'<div class="pg-scroll" role="region" tabindex="0" aria-label="{html_escape(label)}"><table'
+    return TABLE_CLOSE.sub("</table></div>", TABLE_OPEN.sub(region, html))
+
+
+MAIN_ID = "pg-main"  # the article of every policygen page: where the skip link lands
+
+
+def toc_tokens(title: str, entries) -> list[dict]:
+    """The page's contents for the theme (MkDocs toc tokens, names as HTML): the page itself
+    (level 1, so the theme's skip link goes to the article) holding one entry per
+    (anchor id, number, title)."""
+    children = [{"level": 2, "id": cid, "children": [],
+                 "name": html_escape(f"{number}{'' if number.endswith('、') else ' '}{name}" if number else name)}
+                for cid, number, name in entries]
+    return [{"level": 1, "id": MAIN_ID, "name": html_escape(title), "children": children}]
 
 
 class PageMemo:
@@ -270,7 +319,7 @@ class SiteBuilder:
         meta = self._meta(lang, i18n.t(lang, "home_title"), [])
         del meta["title"]  # the home page's <title> is the site name alone
         return Page(src=self.prefix + "index.md", url=self.prefix, title=i18n.t(lang, "home_title"), lang=lang,
-                    html=html, meta=meta)
+                    html=html, meta=meta, toc=toc_tokens(i18n.t(lang, "home_title"), []))
 
     def policy_plan(self, p: PolicySite, lang: str) -> list[Planned]:
         """The pages of one policy language, in site order. Only the page in force goes into
@@ -369,7 +418,8 @@ class SiteBuilder:
         consecutive = any(a.key == old.key and b.key == new.key for a, b in zip(versions, versions[1:]))
         d, cls = self.compared(p, lang, old, new, keep=consecutive)
         text = new.texts[lang]
-        body = compare_body(d, cls, clause_numbers(text.manifest, text.clauses), lang)
+        numbers = clause_numbers(text.manifest, text.clauses, lang)
+        body = compare_body(d, cls, numbers, lang)
         heading = i18n.t(lang, "compare_title", old=i18n.format_day(old.effective, lang),
                          new=i18n.format_day(new.effective, lang))
         langs = []
@@ -386,9 +436,10 @@ class SiteBuilder:
             versions=[], languages=langs, archive_href=rel(url, self.url(lang, m.id, "archive")),
             picker=picker, old_key=old.key, new_key=new.key,
             summary_changes=changes_view(old.texts.get(lang), text, lang), **body)
+        changed = [(cd.id, numbers.get(cd.id, ""), cd.title) for cd in d.clauses if cd.status != "unchanged"]
         return Page(src=url + "index.md", url=url, title=heading, lang=lang, html=html,
                     meta=self._meta(lang, heading, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
-                                    noindex=True, search=False))
+                                    noindex=True, search=False), toc=toc_tokens(heading, changed))
 
     def _selector(self, p: PolicySite, lang: str, listing, here_url: str, selected: str):
         m = p.manifest
@@ -412,9 +463,14 @@ class SiteBuilder:
         return out
 
     def _clauses(self, text: PolicyText):
-        nums = clause_numbers(text.manifest, text.clauses)
-        return [{"id": c.id, "title": c.title, "number": nums.get(c.id, ""), "html": self.cache.render(c.body)}
+        nums = clause_numbers(text.manifest, text.clauses, text.lang)
+        return [{"id": c.id, "title": c.title, "number": nums.get(c.id, ""),
+                 "html": scrolling_tables(self.cache.render(c.body), i18n.t(text.lang, "table_in", title=c.title))}
                 for c in text.clauses]
+
+    @staticmethod
+    def _clause_toc(title: str, clauses: list) -> list:
+        return toc_tokens(title, [(c["id"], c["number"], c["title"]) for c in clauses])
 
     def version_page(self, p: PolicySite, lang: str, v: Version, versions, cur, upcoming, url: str, kind: str,
                      listing: tuple) -> Page:
@@ -450,7 +506,7 @@ class SiteBuilder:
         meta.update(effective=v.key, content_hash=v.release.hashes.get(lang) or text.content_hash,
                     version_url=self.url(lang, m.id, v.key))
         return Page(src=url + "index.md", url=url, title=f"{m.title(lang)} ({ctx['effective_text']})", lang=lang,
-                    html=html, meta=meta)
+                    html=html, meta=meta, toc=self._clause_toc(m.title(lang), ctx["clauses"]))
 
     def draft_page(self, p: PolicySite, lang: str, versions, url: str) -> Page:
         m = p.manifest
@@ -468,7 +524,7 @@ class SiteBuilder:
         html = ENV.get_template("version.html").render(**ctx)
         return Page(src=url + "index.md", url=url, title=f"{m.title(lang)} (draft)", lang=lang, html=html,
                     meta=self._meta(lang, m.title(lang), [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
-                                    noindex=True, search=False))
+                                    noindex=True, search=False), toc=self._clause_toc(m.title(lang), ctx["clauses"]))
 
     def archive_page(self, p: PolicySite, lang: str, versions, cur) -> Page:
         m = p.manifest
@@ -499,7 +555,7 @@ class SiteBuilder:
         title = i18n.t(lang, "archive_title", title=m.title(lang))
         return Page(src=url + "index.md", url=url, title=title, lang=lang, html=html,
                     meta=self._meta(lang, title, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
-                                    search=False))
+                                    search=False), toc=toc_tokens(title, []))
 
     def _against_current(self, url: str, lang: str, m: Manifest, prev, v, cur) -> str | None:
         """The compare page of a version and the one in force (older first, as compare_pairs

@@ -62,3 +62,10 @@ document.addEventListener("submit", function (event) {
     window.location.href = form.getAttribute("data-base") + pair + "/";
   }
 });
+
+// The page's contents in the drawer (phones): following a link closes the drawer.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a.pg-drawer__link");
+  var drawer = document.getElementById("__drawer");
+  if (link && drawer) drawer.checked = false;
+});
