@@ -56,6 +56,10 @@ STRINGS = {
         "notice_see_changed": "See what changed",
         "notice_read": "Read the new version",
         "notice_dismiss": "Dismiss",
+        "redline_note": "The text that follows is the version of {new} with every change since {old} as a tracked "
+                        "change by policygen: Accept All Changes gives the text of {new}, Reject All Changes the "
+                        "text of {old}.",
+        "content_hash": "Content hash",
         "table_in": "Table in “{title}”",
     },
     "zh-CN": {
@@ -106,6 +110,9 @@ STRINGS = {
         "notice_see_changed": "查看变更内容",
         "notice_read": "阅读新版本",
         "notice_dismiss": "关闭",
+        "redline_note": "以下正文为{new}版本，自{old}以来的每一处变更均以 policygen 的修订标记显示："
+                        "“接受所有修订”即得到{new}版本的文本，“拒绝所有修订”即得到{old}版本的文本。",
+        "content_hash": "内容哈希",
         "table_in": "“{title}”中的表格",
     },
 }
