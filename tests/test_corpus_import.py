@@ -69,12 +69,17 @@ def kept_ids_problems(before: dict, after: dict) -> list[str]:
         old_words = words(body)
         if len(old_words) < 20:
             continue
-        for ncid, (_t, nbody) in after.items():
-            new_words = words(nbody)
-            if len(old_words & new_words) >= 0.95 * len(old_words) and len(old_words & new_words) >= 0.95 * len(new_words):
-                if ncid != cid and ncid not in before:
-                    problems.append(f"{cid!r} ({title!r}): same text, now {ncid!r}")
-                break
+        # Most of its words stay in one clause that is mostly made of them.
+        best = max(after, key=lambda n: len(old_words & words(after[n][1])), default=None)
+        if best is None or best == cid or cid in after:
+            continue
+        common = len(old_words & words(after[best][1]))
+        if best in before and len(words(before[best][1]) & words(after[best][1])) >= common:
+            continue  # two old clauses with the same text (a page holding a section twice)
+        if best in before and norm_title(before[best][0]) == norm_title(after[best][0]):
+            continue  # an identical heading keeps its id first
+        if common >= 0.8 * len(old_words) and common >= 0.8 * len(words(after[best][1])):
+            problems.append(f"{cid!r} ({title!r}): most of its text stays, now {best!r}")
     return problems
 
 
