@@ -284,7 +284,7 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
     deeper = [lv for lv in used if lv > level and lv < PSEUDO_LEVEL]
     if counts.get(level, 0) <= 3 and deeper and counts[deeper[0]] >= 3 * counts[level]:
         level = deeper[0]
-    section_heads = [h for h in heads if h.level == level]
+    section_heads = _numbered_siblings([h for h in heads if h.level == level], heads)
     # Date lines anywhere before the first clause are the effective-date suggestion.
     pre_end = section_heads[0].start if section_heads else min(len(lines), 40)
     dated = []
@@ -325,6 +325,30 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
                         "decimal" if numbered else "none")
     _absolute_links(policy, base_url)
     return policy
+
+
+def _numbered_siblings(section_heads: list, heads: list) -> list:
+    """Headings at another level that continue the clauses' numbering ("2. ..." written as
+    h2 between "### 1. ..." and "### 3. ...") are clauses too: a page's markup may differ
+    from heading to heading."""
+    def num(h):
+        n = _strip_number(h.title)[1]
+        return int(n) if n.isdigit() else None
+
+    if sum(num(h) is not None for h in section_heads) < 2:
+        return section_heads
+    chosen = {id(h) for h in section_heads}
+    out, expect = [], None
+    for h in heads:
+        n = num(h)
+        if id(h) in chosen:
+            out.append(h)
+            expect = n + 1 if n is not None else expect
+        elif n is not None and h.level < PSEUDO_LEVEL and n == expect and \
+                any(num(x) == n + 1 for x in section_heads if x.start > h.start):
+            out.append(h)
+            expect = n + 1
+    return out
 
 
 def _without_dates(md: str) -> str:
