@@ -159,7 +159,7 @@ def serve(src, config_file, dev_addr, as_of):
     """Live preview, with the draft (work tree) at /<lang>/<policy>/draft/."""
     from mkdocs.commands.serve import serve as mk_serve
 
-    from .buildsite import DEFAULT_CONFIG
+    from .buildsite import DEFAULT_CONFIG, site_docs_dir
 
     os.environ["POLICYGEN_DRAFT"] = "1"
     if as_of:
@@ -170,7 +170,8 @@ def serve(src, config_file, dev_addr, as_of):
         fd, config_file = tempfile.mkstemp(suffix=".yml")
         with os.fdopen(fd, "w") as fh:
             fh.write(DEFAULT_CONFIG)
-    mk_serve(config_file=config_file, dev_addr=dev_addr, docs_dir=os.path.abspath(src), livereload=True)
+    docs_dir = site_docs_dir(config_file, src)  # an existing site's own docs_dir is kept
+    mk_serve(config_file=config_file, dev_addr=dev_addr, livereload=True, **({"docs_dir": docs_dir} if docs_dir else {}))
 
 
 @main.command()
@@ -201,7 +202,7 @@ def check(src, strict):
                    "(overrules the matching; repeatable).")
 @src_option
 def import_cmd(file, policy, lang, base_url, id_map, src):
-    """Turn FILE (.txt, .md, .html) into clause fragments of POLICY in LANG.
+    """Turn FILE (.txt, .md, .html, .docx) into clause fragments of POLICY in LANG.
 
     A new policy is created; a re-import keeps the ids of clauses whose heading or most of
     whose text stays (the mapping is printed with a similarity figure); a file in another

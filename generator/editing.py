@@ -41,7 +41,7 @@ def read_input(path: str) -> tuple[str, str]:
     fmt = FORMATS.get(ext)
     if fmt is None:
         raise PolicyError(f"cannot import {ext or 'files without an extension'}", path=path,
-                          hint="import .txt, .md or .html; convert PDF or Word files to text first")
+                          hint="import .txt, .md, .html or .docx; convert PDF files to text first")
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -76,6 +76,17 @@ def _parse_map(pairs, old_ids: list[str], proposed: list[str]) -> dict:
     return out
 
 
+def _read_docx(path: str):
+    from .docxin import read_docx
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise PolicyError("file not found", path=path, hint="check the path") from None
+    return read_docx(data, path)
+
+
 def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str | None = None,
                   id_map: tuple = ()) -> ImportReport:
     from .fragments import ID_RE, LANG_RE
@@ -84,10 +95,18 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str
         raise PolicyError(f"invalid policy id {policy!r}", hint="use lower-case letters, digits and '-'")
     if not LANG_RE.match(lang):
         raise PolicyError(f"invalid language code {lang!r}", hint="use a BCP 47 code such as en or zh-CN")
-    text, fmt = read_input(path)
     if base_url is not None and not re.match(r"^https?://[^/\s]+", base_url):
         raise PolicyError(f"--base-url {base_url!r} is not a web address", hint="for example --base-url https://example.com")
+    if path.lower().endswith(".docx"):  # Word: mammoth's HTML, read by the HTML importer
+        draft = _read_docx(path)
+        text, fmt = draft.html, "html"
+    else:
+        draft = None
+        text, fmt = read_input(path)
     doc = parse_document(text, fmt, base_url)
+    if draft:
+        doc.notes, doc.dropped = [*draft.notes, *doc.notes], [*draft.dropped, *doc.dropped]
+        doc.entity = doc.entity or draft.entity
     if not doc.sections:
         raise PolicyError("found no policy text to import", path=path)
     src = DirSource(src_dir)

@@ -24,7 +24,7 @@ FACT_KEYS = (
 )
 CLAUSE_KEYS = {"id", "title", "source_hash", "translation_of", *FACT_KEYS}
 REGIMES = ("gdpr", "pipl", "ccpa")
-NUMBERINGS = ("decimal", "roman", "none")
+NUMBERINGS = ("decimal", "roman", "chinese", "none")
 
 
 class Source(Protocol):
@@ -257,10 +257,14 @@ def parse_manifest(text: str, path: str, findings: list[Finding], policy_id: str
                                     hint="known regimes: " + ", ".join(REGIMES)))
             ok = False
     numbering = data.get("numbering", "decimal")
-    if numbering not in NUMBERINGS:
+    styles = numbering.values() if isinstance(numbering, dict) else [numbering]
+    if any(not isinstance(n, str) or n not in NUMBERINGS for n in styles):
         findings.append(Finding(path, line("numbering"), f"unknown numbering {numbering!r}",
-                                hint="use one of: " + ", ".join(NUMBERINGS)))
+                                hint="use one of: " + ", ".join(NUMBERINGS)
+                                + ", or one per language, e.g. numbering: {en: roman, zh-CN: chinese}"))
         ok = False
+    elif isinstance(numbering, dict):
+        numbering = tuple(sorted((str(k), v) for k, v in numbering.items()))
     notice_days = data.get("notice_days", 30)
     if not isinstance(notice_days, int) or isinstance(notice_days, bool) or notice_days < 0:
         findings.append(Finding(path, line("notice_days"), "notice_days must be a whole number of days"))

@@ -49,6 +49,7 @@ STRINGS = {
         "first_version": "First published version.",
         "no_text_change": "No change in the text.",
         "and_more": "and {n} more",
+        "table_in": "Table in “{title}”",
     },
     "zh-CN": {
         "effective": "生效日期：{date}",
@@ -91,6 +92,7 @@ STRINGS = {
         "first_version": "首次发布的版本。",
         "no_text_change": "文本无变更。",
         "and_more": "等另外 {n} 项",
+        "table_in": "“{title}”中的表格",
     },
 }
 

@@ -353,7 +353,7 @@ def test_version_pages_start_with_the_summary_table(acme):
         assert table is not None, path
         # the summary comes right after the header, before the first clause
         first = page.select_one("article.pg-policy").find(["section", "header"], recursive=False)
-        assert first.name == "header" and first.find_next_sibling("section")["class"] == ["pg-ds"], path
+        assert first.name == "header" and first.find_next_sibling("details")["class"] == ["pg-ds"], path
         for a in table.select("a"):
             assert a["href"].startswith("#") and page.find(id=a["href"][1:]) is not None, (path, a)
         assert len(page.find_all("h1")) == 1
