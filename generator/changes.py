@@ -98,20 +98,21 @@ def diff_command(src_dir: str, policy: str, old_ref: str, new_ref: str, lang: st
     return diff_text(policy, lang, old.ref, new.ref, d, cls) + "\n" + changes_section(summary_changes, lang, "text")
 
 
-def compute_release_change(src_dir: str, policy: str, effective: date) -> tuple[str, str]:
-    """Level and one-line summary of the draft against the version it will follow."""
+def compute_release_change(src_dir: str, policy: str, effective: date) -> tuple[str, str, object]:
+    """Level and one-line summary of the draft against the version it will follow, and that
+    version's release (None for the first)."""
     worktree = DirSource(src_dir)
     manifest, texts = _load(worktree, policy, "the work tree")
     versions = resolve_versions(Repository(src_dir), worktree, policy, display_path(src_dir))
     before = [v for v in versions if v.effective < effective]
     if not before:
-        return "editorial", "First published version."
+        return "editorial", "First published version.", None
     prev = before[-1]
     lang = manifest.source_lang
     old_text: PolicyText | None = prev.texts.get(lang)
     d = diff_policy(old_text, texts.get(lang), lang)
     cls = classify(d, manifest)
-    return cls.level, summarise(cls)
+    return cls.level, summarise(cls), prev.release
 
 
 def summarise(cls) -> str:

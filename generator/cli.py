@@ -179,9 +179,11 @@ def serve(src, config_file, dev_addr, as_of):
 @click.option("--strict", is_flag=True, help="Exit non-zero on warnings too.")
 def check(src, strict):
     """Validate and lint every policy; report problems as path:line: message."""
-    from .project import check_sources
+    from .project import check_history, check_sources
 
-    _loaded, findings = check_sources(src)
+    loaded, findings = check_sources(src)
+    if not any(f.severity == "error" and f.path.endswith("releases.yml") for f in findings):
+        findings += check_history(src, loaded)
     for f in findings:
         click.echo(f.format())
     errors = sum(f.severity == "error" for f in findings)
@@ -237,32 +239,73 @@ def import_cmd(file, policy, lang, base_url, id_map, src):
 
 @main.command()
 @click.option("--policy", required=True)
-@click.option("--effective", required=True, help="Effective date YYYY-MM-DD.")
+@click.option("--effective", help="Effective date YYYY-MM-DD.")
 @click.option("--backfill", is_flag=True, help="Record a version that was already in force (past history).")
 @click.option("--level", type=click.Choice(["editorial", "minor", "notice", "consent"]),
               help="Override the computed level (lowering needs --justification).")
-@click.option("--justification", help="Why the level was changed; recorded and shown in the archive.")
+@click.option("--justification", help="Why the level was changed (or why a release is withdrawn); recorded.")
 @click.option("--summary", default="", help="One-line summary for the archive and feeds.")
 @click.option("--allow-stale-translations", is_flag=True,
               help="Release although translations lag; the source language stays binding.")
+@click.option("--allow-unchanged", is_flag=True, help="Release although the text is the same as the version before.")
+@click.option("--withdraw", "withdraw_s", metavar="YYYY-MM-DD",
+              help="Withdraw the release taking effect on this date (only before it is in force); "
+                   "needs --justification and is recorded in releases.yml.")
 @click.option("--today", "today_s", hidden=True, help="Pretend today is this date (testing).")
 @src_option
-def release(policy, effective, backfill, level, justification, summary, allow_stale_translations, today_s, src):
-    """Record the current text (all languages) as a version in releases.yml."""
+def release(policy, effective, backfill, level, justification, summary, allow_stale_translations, allow_unchanged,
+            withdraw_s, today_s, src):
+    """Record the current text (all languages) as a version in releases.yml, or withdraw
+    one not yet in force (--withdraw DATE --justification TEXT)."""
     from .changes import compute_release_change
     from .editing import record_release
     from .project import build_date
 
+    today = build_date(today_s)
+    if withdraw_s is not None:
+        if effective is not None:
+            raise PolicyError("--withdraw and --effective do not go together",
+                              hint="withdraw one release, then record the corrected text as a new one")
+        _withdraw(src, policy, _date(withdraw_s, "--withdraw"), today, justification)
+        return
+    if effective is None:
+        raise click.UsageError("Missing option '--effective' (or '--withdraw' to take a release back).")
     eff = _date(effective, "--effective")
     _check_policy(src, policy)
-    today = build_date(today_s)
-    computed = compute_release_change(src, policy, eff)
+    level_now, summary_now, previous = compute_release_change(src, policy, eff)
     rel = record_release(src, policy, eff, today, backfill=backfill, level=level, justification=justification,
-                         summary=summary, allow_stale=allow_stale_translations, computed=computed)
+                         summary=summary, allow_stale=allow_stale_translations, allow_unchanged=allow_unchanged,
+                         computed=(level_now, summary_now), previous=previous)
     click.echo(f"Recorded {policy} version {rel.key} ({rel.level}"
                + (f", computed {rel.computed_level}" if rel.computed_level != rel.level else "") + ") in "
                f"{src}/{policy}/releases.yml.")
     click.echo("Commit releases.yml together with the text it records.")
+    from .versions import read_ledger
+    from .worktree import DirSource
+    later = [r.key for r in read_ledger(DirSource(src), policy, []) if r.effective > eff]
+    if later:
+        click.echo(f"Note: version {later[0]} takes effect after this one and does not hold this change; "
+                   f"to carry it forward, withdraw {later[0]} ('policygen release --policy {policy} --withdraw "
+                   f"{later[0]} --justification ...') and release the combined text with a new date.")
+
+
+def _withdraw(src, policy, when, today, justification):
+    from .editing import withdraw_release
+    from .history import Repository
+    from .project import display_path
+    from .versions import resolve_versions
+    from .worktree import DirSource
+
+    _check_policy(src, policy, work_tree=False)
+    versions = resolve_versions(Repository(src), DirSource(src), policy, display_path(src))
+    committed = any(v.effective == when and v.commit is not None for v in versions)
+    got = withdraw_release(src, policy, when, today, justification, committed)
+    if got is None:
+        click.echo(f"Removed the uncommitted release {when} of {policy} from {src}/{policy}/releases.yml "
+                   "(it was never committed, so there is nothing to record).")
+    else:
+        click.echo(f"Withdrew {policy} version {when}; the withdrawal is recorded in {src}/{policy}/releases.yml. "
+                   "Commit it.")
 
 
 @main.command()

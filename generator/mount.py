@@ -14,7 +14,7 @@ _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 MAX_LISTED = 10  # clashes named one by one; more are counted
 
 
-def normalize_prefix(value: str | None, config_file: str = "mkdocs.yml") -> str:
+def normalize_prefix(value: str | None, config_file: str = "mkdocs.yml", line: int | None = None) -> str:
     """``"legal/privacy"`` (or ``/legal/privacy/``) -> ``"legal/privacy/"``; ``""`` -> ``""`` (the
     site root). A prefix is a folder in the site and a URL path: plain segments only."""
     text = (value or "").strip().strip("/")
@@ -23,7 +23,7 @@ def normalize_prefix(value: str | None, config_file: str = "mkdocs.yml") -> str:
     bad = [s for s in text.split("/") if not _SEGMENT.match(s) or s in (".", "..")]
     if bad:
         raise PolicyError(f"plugin policygen: prefix {value!r} is not a folder path inside the site "
-                          f"({bad[0]!r} is not allowed)", path=config_file,
+                          f"({bad[0]!r} is not allowed)", path=config_file, line=line,
                           hint="write it as folders of letters, digits, '.', '-' or '_' separated by '/', "
                                "e.g. prefix: legal/privacy")
     return text + "/"

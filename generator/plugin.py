@@ -82,7 +82,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         memo = CommitMemo(os.path.join(cache_dir, HISTORY_FILE), code_fingerprint()) \
             if cache_dir and not self.serving else None
         try:
-            self.prefix = normalize_prefix(self.config.prefix, _config_name(config))
+            self.prefix = normalize_prefix(self.config.prefix, _config_name(config),
+                                           _line_of(config.config_file_path, "prefix:"))
             self.today = build_date(self.config.date or os.environ.get("POLICYGEN_DATE"))
             sites, _warnings = load_project(self.src, include_draft=draft, memo=memo)
         except PolicyError as exc:
@@ -439,6 +440,15 @@ def _publishing_context(context, page, site_url: str) -> None:
 
 def _config_name(config) -> str:
     return _config_relative(config.config_file_path) if config.config_file_path else "mkdocs.yml"
+
+
+def _line_of(path: str | None, key: str) -> int | None:
+    """The line of the config file that sets ``key`` (the first one), for error messages."""
+    try:
+        with open(path or "", encoding="utf-8") as fh:
+            return next((n for n, text in enumerate(fh, 1) if text.strip().startswith(key)), None)
+    except OSError:
+        return None
 
 
 def _shown(f: File) -> str:

@@ -172,6 +172,18 @@ def test_policygen_build_keeps_the_sites_pages_too(existing, tmp_path):
     assert (out / "guide/index.html").is_file() and (out / PREFIX / "en/acme/2023-01-01/index.html").is_file()
 
 
+def test_deploy_takes_a_site_with_the_policies_under_a_prefix(existing, tmp_path):
+    project, site = existing
+    web = tmp_path / "www"
+    run(["deploy", "--site", str(site), "--to", str(web)], cwd=project)
+    run(["deploy", "--site", str(site), "--to", str(web)], cwd=project)  # again: it holds a policygen site now
+    assert (web / PREFIX / "changes.json").is_file() and (web / "guide/index.html").is_file()
+    other = tmp_path / "other"
+    write(other / "index.html", "someone else's site")
+    proc = run(["deploy", "--site", str(site), "--to", str(other)], cwd=project, check=False)
+    assert proc.returncode == 2 and "holds no policygen site" in proc.stderr
+
+
 def test_a_clash_with_a_site_page_is_an_error_naming_both(tmp_path):
     project = make_project(tmp_path)
     add_docs_site(project)
@@ -220,7 +232,8 @@ def test_a_bad_prefix_is_a_clear_error(tmp_path, prefix):
     add_docs_site(project, prefix=json.dumps(prefix))
     proc = run(["build", "--date", TODAY, "--no-cache", "--out", str(tmp_path / "site")], cwd=project, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "mkdocs.yml: error: plugin policygen: prefix" in proc.stderr and "hint:" in proc.stderr
+    line = (project / "mkdocs.yml").read_text(encoding="utf-8").split("prefix:")[0].count("\n") + 1
+    assert f"mkdocs.yml:{line}: error: plugin policygen: prefix" in proc.stderr and "hint:" in proc.stderr
     assert not (tmp_path / "site").exists()
 
 
