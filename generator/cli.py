@@ -14,6 +14,7 @@ from datetime import date
 import click
 
 from .errors import PolicyError
+from .export import EXPORTERS
 
 USER_ERROR = 2
 
@@ -101,6 +102,9 @@ def main():
 @click.option("--draft", is_flag=True, help="Also publish the work tree at /<lang>/<policy>/draft/.")
 @click.option("--pdf", is_flag=True,
               help="Also print each version to <lang>/<policy>/<date>/policy.pdf (needs Playwright and Chromium).")
+@click.option("--docx", is_flag=True,
+              help="Also write a Word redline (tracked changes) next to each comparison: "
+                   "<lang>/<policy>/compare/<OLD>...<NEW>/redline.docx, linked from the archive.")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Cache of rendered clauses, compiled templates, finished pages, what each release "
                    "commit held and diffs of clause pairs, kept between builds "
@@ -110,7 +114,7 @@ def main():
               help="Processes making the pages (default: one per CPU, or $POLICYGEN_JOBS). "
                    "The output is the same whatever the number.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
-def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, verbose):
+def build(src, out, config_file, as_of, draft, pdf, docx, cache_dir, no_cache, jobs, verbose):
     """Build the whole site into OUT."""
     from .buildsite import build_site
     from .project import build_date, check_sources
@@ -127,6 +131,8 @@ def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, v
         os.environ["POLICYGEN_DRAFT"] = "1"
     if pdf:
         os.environ["POLICYGEN_PDF"] = "1"  # the plugin prints them inside the atomic build
+    if docx:
+        os.environ["POLICYGEN_DOCX"] = "1"
     # Clause renders and compiled templates are content-addressed, so a kept cache only saves
     # time: a build with it is byte for byte the build without it.
     if no_cache:
@@ -334,15 +340,54 @@ def versions(policy, fmt, src):
 @click.argument("new")
 @click.option("--policy", required=True)
 @click.option("--lang", help="Language (default: the source language).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md", "docx"]), default="text",
+              show_default=True, help="docx: a Word redline of NEW with every change as a tracked change.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (docx: default POLICY-OLD...NEW-LANG.docx).")
 @src_option
-def diff(old, new, policy, lang, fmt, src):
+def diff(old, new, policy, lang, fmt, output, src):
     """Show what changed between two versions: dates, current, latest, draft or git revisions."""
-    from .changes import diff_command
+    from .changes import diff_command, diff_docx
 
     if _is_version_name(old) or _is_version_name(new):
         _check_policy(src, policy, work_tree="draft" in (old, new))
-    click.echo(diff_command(src, policy, old, new, lang, fmt), nl=False)
+    if fmt == "docx":
+        data, name = diff_docx(src, policy, old, new, lang)
+        _write_output(output or name, data)
+        return
+    text = diff_command(src, policy, old, new, lang, fmt)
+    if output:
+        _write_output(output, text.encode("utf-8"))
+    else:
+        click.echo(text, nl=False)
+
+
+def _write_output(path: str, data: bytes) -> None:
+    from .worktree import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise PolicyError(f"cannot write: {exc.strerror}", path=path, hint="check the folder exists and is writable") from None
+    click.echo(f"Wrote {path}", err=True)
+
+
+@main.command()
+@click.option("--policy", required=True)
+@click.option("--version", "ref", default="current", show_default=True,
+              help="A date YYYY-MM-DD, current, latest, draft or a git revision.")
+@click.option("--lang", help="Language (default: the source language).")
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORTERS)), required=True,
+              help="docx: a clean Word document, effective date and content hash in the footer.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: POLICY-VERSION-LANG.EXT).")
+@src_option
+def export(policy, ref, lang, fmt, output, src):
+    """The whole policy, one version in one language, as one document."""
+    from .export import export_document
+
+    if _is_version_name(ref):
+        _check_policy(src, policy, work_tree=ref == "draft")
+    data, name = export_document(src, policy, ref, lang, fmt)
+    _write_output(output or name, data)
 
 
 @main.command()

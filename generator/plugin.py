@@ -35,7 +35,7 @@ from . import diffmemo
 from .errors import PolicyError
 from .feeds import atom_feed, changes_json
 from .historycache import FILE as HISTORY_FILE, CommitMemo
-from .mount import check_clashes, normalize_prefix, page_dest
+from .mount import check_clashes, nav_entry_for, normalize_prefix, page_dest
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
 from .pagestore import KeptTexts, PageStore, code_fingerprint
 from .project import build_date, load_project
@@ -51,6 +51,7 @@ class PolicygenConfig(Config):
     cache_dir = c.Optional(c.Type(str))  # content-addressed render cache
     site_names = c.Type(dict, default={})  # the site's name per language, e.g. {zh-CN: 隐私政策}
     pdf = c.Type(bool, default=False)  # print each version to <lang>/<policy>/<date>/policy.pdf (needs Chromium)
+    docx = c.Type(bool, default=False)  # a Word redline next to each compare page: compare/<OLD>...<NEW>/redline.docx
     jobs = c.Optional(c.Type(int))  # processes making the pages kept out of search (default: one per CPU)
     prefix = c.Type(str, default="")  # the folder of the site the policies live in, e.g. legal/privacy (default: its root)
 
@@ -108,6 +109,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         # PDFs are opt-in (a browser is heavy) and never made by the live preview.
         self.pdf = (self.config.pdf or os.environ.get("POLICYGEN_PDF") == "1") and not self.serving
         self.builder.pdf = self.pdf
+        self.docx = (self.config.docx or os.environ.get("POLICYGEN_DOCX") == "1") and not self.serving
+        self.builder.docx = self.docx
         # MkDocs' own sitemap lists every page; ours lists the versions in force (publish.sitemap_xml).
         # Under a prefix, the site's own stays at its root and ours goes into the prefix.
         if not self.prefix:
@@ -284,7 +287,20 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         config.site_name = self.config.site_names.get(lang, self._site_name)
         context["config"] = config
         _publishing_context(context, page, config.site_url or "")
+        # A policy page outside the site's nav marks the nav entry (a tab) that leads to it.
+        self._lit = None
+        if lang and nav is not None and not any(p.active for p in nav.pages):
+            found = nav_entry_for(page.url, [p.url for p in nav.pages])
+            if found is not None:
+                self._lit = nav.pages[found]
+                self._lit.active = True
         return context
+
+    def on_post_page(self, output, page, config):
+        lit, self._lit = getattr(self, "_lit", None), None
+        if lit is not None:
+            lit.active = False
+        return output
 
     def on_page_read_source(self, page, config):
         return "" if page.file.src_uri in self.pages else None
@@ -308,6 +324,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         self._finish_outputs()
         if self.store is not None:
             self.store.prune()
+        if self.docx:
+            from .publish import write_redlines
+
+            write_redlines(self.builder, config.site_dir)
         if self.pdf:
             from .pdf import print_pdfs
             from .publish import pdf_targets
