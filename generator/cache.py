@@ -137,8 +137,9 @@ class Cache:
         """An index entry exists (not yet checked: ``get`` checks)."""
         return self.key is not None and os.path.exists(self._index(kind, name))
 
-    def get(self, kind: str, name: str) -> bytes | None:
-        """The bytes kept under (kind, name), or None: missing, or failing a check."""
+    def get(self, kind: str, name: str, touch: bool = True) -> bytes | None:
+        """The bytes kept under (kind, name), or None: missing, or failing a check. ``touch``:
+        mark the entry as used (else the caller does, with ``touch``, if it was)."""
         if self.key is None:
             return None
         index = self._index(kind, name)
@@ -158,7 +159,8 @@ class Cache:
         except (OSError, ValueError, UnicodeDecodeError):
             self.rejected += 1
             return None
-        _touch(index)
+        if touch:
+            _touch(index)
         return data
 
     def put(self, kind: str, name: str, data: bytes) -> None:
@@ -167,7 +169,7 @@ class Cache:
         digest = hashlib.sha256(data).hexdigest()
         try:
             obj = self._object(digest)
-            if not _has_size(obj, len(data)):  # a wrong object of the right size only costs speed: get rejects it
+            if not _holds(obj, digest, len(data)):  # missing, or damaged: a build may not keep reading it
                 _write_atomic(obj, data)
             _write_atomic(self._index(kind, name), f"{digest} {self._mac(kind, name, digest)}\n".encode())
         except OSError:
@@ -186,9 +188,12 @@ class Cache:
             fh.write(data)
         return True
 
-    def get_value(self, kind: str, name: str):
+    def touch(self, kind: str, name: str) -> None:
+        _touch(self._index(kind, name))
+
+    def get_value(self, kind: str, name: str, touch: bool = True):
         """A plain value (``put_value``), loaded only once its entry checked out."""
-        data = self.get(kind, name)
+        data = self.get(kind, name, touch)
         if data is None:
             return None
         try:
@@ -309,7 +314,7 @@ class ShardedMemo:
         for name in self.cache.names("diffs"):
             if not name.startswith(self.prefix + "-"):
                 continue  # another version of policygen's
-            entries = self.cache.get_value("diffs", name)
+            entries = self.cache.get_value("diffs", name, touch=False)  # used if one is looked up
             if not isinstance(entries, dict):
                 continue
             for key in entries:
@@ -344,7 +349,7 @@ class ShardedMemo:
                 return  # a value marshal cannot hold: not kept
             self._shards.update(dict.fromkeys(made, name))
         for name in hit - {""}:
-            _touch(self.cache._index("diffs", name))
+            self.cache.touch("diffs", name)
 
 
 def open_cache(folder: str | None) -> Cache | None:
@@ -355,9 +360,12 @@ def open_cache(folder: str | None) -> Cache | None:
     return cache if cache.key is not None else None
 
 
-def _has_size(path: str, size: int) -> bool:
+def _holds(path: str, digest: str, size: int) -> bool:
     try:
-        return os.stat(path).st_size == size
+        if os.stat(path).st_size != size:
+            return False
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest() == digest
     except OSError:
         return False
 
