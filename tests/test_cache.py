@@ -600,8 +600,8 @@ def test_diff_memo_ignores_damaged_shards_and_forgets_unread_ones(tmp_path):
     for shard in entries(tmp_path, "diffs"):
         os.utime(shard, (old, old))
     open_memo(tmp_path, "code")
-    reason("a")  # read from the newest shard, which is marked as used
-    diffmemo.close(write=False)
+    reason("a")  # read from a shard, which is marked as used
+    diffmemo.close()
     Cache(str(tmp_path)).prune(now, force=True)
     assert calls == ["a", "a", "a"] and len(entries(tmp_path, "diffs")) == 1
 
