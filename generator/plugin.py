@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import logging
 import os
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -214,9 +213,6 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         diffmemo.close()
         self.stats["reused"] = self.reused
         self.stats["rejected"] = rejected + self._rejected()
-        if self.stats["rejected"]:
-            log.info(f"policygen: {self.stats['rejected']} entries of the cache folder failed their check "
-                     "(changed, damaged, or signed with another key) and were made again")
 
     def _rejected(self) -> int:
         return self.disk.rejected if self.disk is not None else 0
@@ -337,7 +333,6 @@ class Output:
     key: str | None = None  # its key in the page store
 
 
-log = logging.getLogger("mkdocs.plugins.policygen")
 MIN_PER_JOB = 12  # outputs (~0.1 s of work); fewer are not worth a worker process
 _SERVE_PAGES = PageMemo()  # policygen serve: pages of released versions, between rebuilds
 _OUTPUTS: dict = {}  # policygen serve: src -> (page as made, theme fingerprint, theme output)
