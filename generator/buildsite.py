@@ -42,14 +42,48 @@ class _Collect(logging.Handler):
 def load_mkdocs_config(config_file: str | None, src: str, site_dir: str, **extra):
     from mkdocs.config import load_config
 
-    kwargs = {"docs_dir": os.path.abspath(src), "site_dir": site_dir, **extra}
+    kwargs = {"site_dir": site_dir, **extra}
     if config_file and os.path.exists(config_file):
-        return load_config(config_file=config_file, **kwargs)
+        docs_dir = site_docs_dir(config_file, src)
+        return load_config(config_file=config_file, **kwargs, **({"docs_dir": docs_dir} if docs_dir else {}))
+    kwargs["docs_dir"] = os.path.abspath(src)
     if config_file and config_file != "mkdocs.yml":
         raise PolicyError(f"config file {config_file!r} does not exist")
     stream = io.StringIO(DEFAULT_CONFIG)
     stream.name = os.path.join(os.getcwd(), "mkdocs.yml")
     return load_config(config_file=stream, **kwargs)
+
+
+def site_docs_dir(config_file: str, src: str) -> str | None:
+    """The docs_dir policygen's build and serve run with: the policy folder (``--src``), as in the
+    bundled project, unless the config's policygen plugin names its own ``src:``; then the config
+    is an existing site's, whose docs_dir holds its own pages (None: keep it)."""
+    own = _plugin_src(config_file)
+    if own is None:
+        return os.path.abspath(src)
+    if os.path.abspath(own) != os.path.abspath(src):
+        raise PolicyError(f"the policygen plugin in {config_file} reads the policies from {own!r}, not from {src!r}",
+                          path=config_file, hint=f"run with --src {own}")
+    return None
+
+
+def _plugin_src(config_file: str) -> str | None:
+    """The ``src:`` set under the policygen plugin in the config file, if any. Read with MkDocs'
+    YAML loader (``!ENV``, ``INHERIT``); a config it cannot read is left to MkDocs to report."""
+    from mkdocs.utils.yaml import yaml_load
+
+    try:
+        with open(config_file, "rb") as fh:
+            data = yaml_load(fh)
+        plugins = data.get("plugins") or []
+        items = plugins.items() if isinstance(plugins, dict) else \
+            [next(iter(p.items())) if isinstance(p, dict) and len(p) == 1 else (p, None) for p in plugins]
+        for name, options in items:
+            if name == "policygen" and isinstance(options, dict) and options.get("src"):
+                return str(options["src"])
+    except Exception:  # noqa: BLE001 - MkDocs' own load of the config reports it properly
+        return None
+    return None
 
 
 def build_site(src: str, out: str, config_file: str | None = "mkdocs.yml", verbose: bool = False,

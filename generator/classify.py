@@ -12,12 +12,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import astuple, dataclass
-from types import SimpleNamespace
+from collections import Counter
 
-from .diff import CJK, ClauseDiff, PolicyDiff, SequenceMatcher, normalise_formatting, tokenize
+from .blocks import visible_text
+from .diff import CJK, ClauseDiff, PolicyDiff, SequenceMatcher, block_diff, flat_segments, tokenize
 from .diffmemo import kept
 from .facts import is_sensitive
 from .model import LEVELS, Manifest, level_rank, max_level
+from .visible import formatting_changes, host, reader_view
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,6 @@ PROTECTION_WORDS = re.compile(r"\b(right|rights|request|delete|access|object|wit
 # A negation or exception added or deleted can flip the meaning of an otherwise unchanged sentence.
 NEGATIONS = re.compile(r"\b(not|never|no|cannot|can't|won't|don't|doesn't|without|unless|except)\b|不|未|无|非|除", re.I)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Markdown links, autolinks and bare URLs: a link's text stays part of the wording unless it is itself a URL.
-LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)\s]*)[^)]*\)|<(https?://[^>\s]+)>|(https?://[^\s)<>\]]+)")
-URLISH = re.compile(r"(?:https?://|www\.)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?")
 EMAIL_OR_URL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|https?://\S+")
 PLACEHOLDER_BEFORE = re.compile(r"(e-?mail|emial|phone|address|website)\s*[(（]\s*$", re.I)
 
@@ -144,9 +143,14 @@ class Reason:
     message_zh: str = ""
     plain: str = ""  # for readers: what changes, without the legal bookkeeping
     basis: str = ""  # e.g. "consent under pipl" or "the policy promises renewed consent ..."
+    # Plain values a sentence in any language can be made from with the rule id, as
+    # (name, value) pairs: "added"/"removed" (the changed words, quoted), "what" (the
+    # formatting that changed), "trigger", "old_targets"/"new_targets", "hosts", "period".
+    fields: tuple = ()
 
     def as_dict(self) -> dict:
-        return {"clause": self.clause, "level": self.level, "rule": self.rule, "message": self.message}
+        return {"clause": self.clause, "level": self.level, "rule": self.rule, "message": self.message,
+                **{k: list(v) if isinstance(v, tuple) else v for k, v in self.fields}}
 
     def text(self, lang: str) -> str:
         if lang.startswith("zh") and self.message_zh:
@@ -251,88 +255,192 @@ def _only(pred, tokens) -> bool:
 
 def text_reason(cd: ClauseDiff) -> Reason:
     """Heuristics for a change of wording with no structured fact behind it."""
-    return _text_reason(cd.id, cd.status, cd.old_body, cd.new_body, tuple(cd.segments), cd.formatting_only)
+    return _text_reason(cd.id, cd.status, cd.old_body, cd.new_body)
+
+
+QUOTE_WORDS = 12  # words quoted on each side of a text reason
+
+
+def _phrases(segs, op: str) -> tuple[str, ...]:
+    """The inserted (or deleted) stretches of a word diff, whitespace collapsed."""
+    out = []
+    for o, text in segs:
+        t = re.sub(r"\s+", " ", text).strip()
+        if o == op and t and not (out and out[-1] == t):
+            out.append(t)
+    return tuple(out)
+
+
+def _quote(phrases: tuple[str, ...], limit: int = QUOTE_WORDS) -> str:
+    words = " ... ".join(phrases).split(" ")
+    return " ".join(words[:limit]) + (" ..." if len(words) > limit else "")
+
+
+def _quoted(added: tuple, removed: tuple) -> str:
+    parts = []
+    if added:
+        parts.append(f'added: "{_quote(added)}"')
+    if removed:
+        parts.append(f'removed: "{_quote(removed)}"')
+    return "; ".join(parts)
+
+
+def _net_match(pattern: re.Pattern, text: str, net: Counter):
+    """The first match of ``pattern`` in ``text`` whose words are all among ``net`` (the words
+    an edit really added or removed, not those it only moved or re-spelled around a comma)."""
+    for m in pattern.finditer(text):
+        toks = [t.lower() for t in tokenize(m.group(0)) if not t.isspace() and re.match(r"\w", t)]
+        if toks and all(net[t] > 0 for t in toks):
+            return m
+    return None
+
+
+def _word_counts(text: str) -> Counter:
+    return Counter(t.lower() for t in tokenize(text) if re.match(r"\w", t))
+
+
+# Words that change how much, how long or how widely: in a sentence about a trigger
+# ('retained for the shortest' -> 'longest time'), they change what the sentence promises.
+SCOPE = re.compile(r"\b(longest|longer|shortest|shorter|indefinite\w*|permanent\w*|forever|unlimited|all|any|more|"
+                   r"additional|other|extended|\d+)\b|[长短久]|[0-9一二三四五六七八九十百]+个?月|年", re.I)
+
+
+def _reason(cid, level, rule, message, zh, **fields) -> Reason:
+    quoted = [f"{name}“{_quote(tuple(fields[key]))}”" for key, name in (("added", "新增："), ("removed", "删除："))
+              if fields.get(key)]
+    if quoted:  # the changed words, quoted in the Chinese text too
+        zh = f"{zh}（{'；'.join(quoted)}）"
+    return Reason(cid, level, rule, message, zh,
+                  fields=tuple((k, tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in fields.items()))
 
 
 @functools.lru_cache(maxsize=8192)
 @kept("text_reason", encode=astuple, decode=lambda fields: Reason(*fields))
-def _text_reason(cid: str, status: str, old_body: str, new_body: str, segs: tuple, formatting_only: bool) -> Reason:
+def _text_reason(cid: str, status: str, old_body: str, new_body: str) -> Reason:
     # Memoised: the same clause pair recurs across compare pages; a Reason is a frozen value.
-    cd = SimpleNamespace(id=cid, status=status, old_body=old_body, new_body=new_body, segments=segs,
-                         formatting_only=formatting_only)
-    if cd.status == "added":
-        body = cd.new_body
+    # The texts compared are what a reader reads (blocks.py), diffed once (diff.block_diff).
+    ob, nb, ops = block_diff(old_body, new_body)
+    segs = flat_segments(ob, nb, ops)
+    if status == "added":
+        body = visible_text(nb)
+        added = (body,)
         m = TRIGGERS.search(body)
         if m:
-            return Reason(cd.id, "notice", "text-new-clause", f"new clause mentions {m.group(0)!r}",
-                          f"新增条款涉及“{m.group(0)}”")
-        return Reason(cd.id, "minor", "text-new-clause", "new clause with no structured facts", "新增条款")
-    if cd.status == "removed":
-        m = PROTECTION_WORDS.search(cd.old_body) or TRIGGERS.search(cd.old_body)
+            return _reason(cid, "notice", "text-new-clause", f"new clause mentions {m.group(0)!r}; {_quoted(added, ())}",
+                           f"新增条款涉及“{m.group(0)}”", added=[_quote(added)], trigger=m.group(0))
+        return _reason(cid, "minor", "text-new-clause", f"new clause with no structured facts; {_quoted(added, ())}",
+                       "新增条款", added=[_quote(added)])
+    if status == "removed":
+        body = visible_text(ob)
+        removed = (body,)
+        m = PROTECTION_WORDS.search(body) or TRIGGERS.search(body)
         if m:
-            return Reason(cd.id, "notice", "text-clause-removed", f"clause removed; it mentioned {m.group(0)!r}",
-                          f"删除的条款涉及“{m.group(0)}”")
-        return Reason(cd.id, "minor", "text-clause-removed", "clause removed", "删除条款")
-    links = _changed_links(cd.old_body, cd.new_body)
-    if links is not None:
-        moved = [(a, b) for a, b in links if _host(a) != _host(b)]
-        if moved:
-            return Reason(cd.id, "minor", "link-changed", "a link now points to another site: "
-                          + ", ".join(f"{a} -> {b}" for a, b in moved), "链接改指向其他网站")
-        changed = ", ".join(f"{a} -> {b}" for a, b in links if a != b)
-        return Reason(cd.id, "editorial", "link-target",
-                      f"link target changed only: {changed}" if changed else "link markup changed only", "仅更正链接地址")
-    if cd.formatting_only:
-        return Reason(cd.id, "editorial", "formatting", "formatting or whitespace only", "仅格式或空白调整")
-    inserted = "".join(t for op, t in segs if op == "insert")
-    deleted = "".join(t for op, t in segs if op == "delete")
+            return _reason(cid, "notice", "text-clause-removed",
+                           f"clause removed; it mentioned {m.group(0)!r}; {_quoted((), removed)}",
+                           f"删除的条款涉及“{m.group(0)}”", removed=[_quote(removed)], trigger=m.group(0))
+        return _reason(cid, "minor", "text-clause-removed", f"clause removed; {_quoted((), removed)}", "删除条款",
+                       removed=[_quote(removed)])
+    (old_words, old_targets), (new_words, new_targets) = reader_view(ob), reader_view(nb)
+    if old_words == new_words:
+        if old_targets != new_targets:
+            return _link_reason(cid, old_targets, new_targets)
+        what = formatting_changes(old_body, new_body, ob, nb, ops)
+        return _reason(cid, "editorial", "formatting", f"formatting only: {', '.join(what)}", "仅格式调整",
+                       what=what)
+    added, removed = _phrases(segs, "insert"), _phrases(segs, "delete")
+    quoted = _quoted(added, removed)
+    fields = {"added": [_quote(added)] if added else [], "removed": [_quote(removed)] if removed else []}
+    inserted = " ".join(t for op, t in segs if op == "insert")
+    deleted = " ".join(t for op, t in segs if op == "delete")
     changed_tokens = [t for t in tokenize(inserted + " " + deleted) if not t.isspace()]
     if not changed_tokens:
-        return Reason(cd.id, "editorial", "whitespace", "whitespace only", "仅空白调整")
+        return _reason(cid, "editorial", "whitespace", "whitespace only", "仅空白调整", **fields)
     if _only(lambda t: not re.match(r"\w", t), changed_tokens):
-        return Reason(cd.id, "editorial", "punctuation", "punctuation only", "仅标点调整")
-    if normalise_formatting(cd.old_body).lower() == normalise_formatting(cd.new_body).lower():
-        return Reason(cd.id, "editorial", "capitalisation", "capitalisation or formatting only", "仅大小写或格式调整")
+        return _reason(cid, "editorial", "punctuation", f"punctuation only; {quoted}", "仅标点调整", **fields)
+    if old_words.lower() == new_words.lower():
+        return _reason(cid, "editorial", "capitalisation", f"capitalisation only; {quoted}", "仅大小写调整", **fields)
     period = _changed_period(segs)
     if period:
-        return Reason(cd.id, "notice", "text-period-changed",
-                      f"a time period in the text changed: {period}; escalated until an editor records the facts",
-                      f"文本中的期限变更：{period}")
+        return _reason(cid, "notice", "text-period-changed",
+                       f"a time period in the text changed: {period}; escalated until an editor records the facts",
+                       f"文本中的期限变更：{period}", period=period, **fields)
     if (_only(lambda t: re.fullmatch(r"\d+|[IVXLC]+|[ivx]+|[().、．]", t) is not None, changed_tokens)
             and _numbers_are_labels(segs)):
-        return Reason(cd.id, "editorial", "numbering", "numbering only", "仅编号调整")
+        return _reason(cid, "editorial", "numbering", f"numbering only; {quoted}", "仅编号调整", **fields)
     if _placeholder_fill(segs):
-        return Reason(cd.id, "editorial", "placeholder-fix",
-                      f"fills in a contact detail the text already promised (broken placeholder): {_edit_summary(segs)}",
-                      "补全原文中缺失的联系方式")
-    if _is_typo_fix(segs) or _words_differ_by_typos(cd.old_body, cd.new_body):
-        return Reason(cd.id, "editorial", "spelling",
-                      f"spelling, punctuation or capitalisation corrected: {_edit_summary(segs)}",
-                      "更正错别字、标点或大小写")
-    old_emails = {e.lower() for e in _emails(cd.old_body)}
-    new_emails = [e for e in _emails(cd.new_body) if e.lower() not in old_emails]
+        return _reason(cid, "editorial", "placeholder-fix",
+                       f"fills in a contact detail the text already promised (broken placeholder): {_edit_summary(segs)}",
+                       "补全原文中缺失的联系方式", **fields)
+    old_text, new_text = visible_text(ob), visible_text(nb)
+    if _is_typo_fix(segs, old_text, new_text) or _words_differ_by_typos(old_words, new_words, new_text):
+        return _reason(cid, "editorial", "spelling",
+                       f"spelling, punctuation or capitalisation corrected: {_edit_summary(segs)}",
+                       "更正错别字、标点或大小写", **fields)
+    old_emails = {e.lower() for e in _emails(old_text + " " + " ".join(old_targets))}
+    new_emails = [e for e in _emails(new_text + " " + " ".join(new_targets)) if e.lower() not in old_emails]
     if new_emails:
-        return Reason(cd.id, "notice", "text-contact-detail",
-                      f"new contact detail in the text: {', '.join(new_emails)}; "
-                      "escalated until an editor records the contacts", f"文本中出现新的联系方式：{'、'.join(new_emails)}")
-    m = TRIGGERS.search(inserted) or PROTECTION_WORDS.search(deleted)
+        return _reason(cid, "notice", "text-contact-detail",
+                       f"new contact detail in the text: {', '.join(dict.fromkeys(new_emails))}; "
+                       "escalated until an editor records the contacts",
+                       f"文本中出现新的联系方式：{'、'.join(new_emails)}", **fields)
+    net_added = _word_counts(inserted) - _word_counts(deleted)
+    net_removed = _word_counts(deleted) - _word_counts(inserted)
+    m = _net_match(TRIGGERS, inserted, net_added)
+    how = "adds"
+    if not m:
+        m, how = _net_match(PROTECTION_WORDS, deleted, net_removed), "removes"
     if m:
-        return Reason(cd.id, "notice", "text-ambiguous",
-                      f"wording change mentions {m.group(0)!r} with no matching structured fact; "
-                      "escalated until an editor records the facts", f"措辞变更涉及“{m.group(0)}”，已从严判定")
-    n = NEGATIONS.search(deleted) or NEGATIONS.search(inserted)
+        return _reason(cid, "notice", "text-ambiguous",
+                       f"wording change {how} {m.group(0)!r} with no matching structured fact; {quoted}; "
+                       "escalated until an editor records the facts", f"措辞变更涉及“{m.group(0)}”，已从严判定",
+                       trigger=m.group(0), **fields)
+    n_del, n_ins = _net_match(NEGATIONS, deleted, net_removed), _net_match(NEGATIONS, inserted, net_added)
+    n = n_del or n_ins
     if n:
-        how = "deleted" if NEGATIONS.search(deleted) else "added"
-        return Reason(cd.id, "notice", "text-negation",
-                      f"negation or exception {how} ({n.group(0)!r}): the meaning may have flipped; "
-                      "escalated until an editor records the facts", f"否定或例外措辞变更（“{n.group(0)}”），已从严判定")
-    m = TRIGGERS.search(_changed_sentences(segs))
+        how = "deleted" if n_del else "added"
+        return _reason(cid, "notice", "text-negation",
+                       f"negation or exception {how} ({n.group(0)!r}): the meaning may have flipped; {quoted}; "
+                       "escalated until an editor records the facts", f"否定或例外措辞变更（“{n.group(0)}”），已从严判定",
+                       trigger=n.group(0), **fields)
+    scope = _net_match(SCOPE, inserted, net_added) or _net_match(SCOPE, deleted, net_removed)
+    m = TRIGGERS.search(_changed_sentences(segs)) if scope else None
     if m:
-        return Reason(cd.id, "notice", "text-ambiguous",
-                      f"wording changed in a sentence about {m.group(0)!r} with no matching structured fact; "
-                      "escalated until an editor records the facts", f"涉及“{m.group(0)}”的句子措辞变更，已从严判定")
-    return Reason(cd.id, "minor", "text-clarification", "wording changed; no structured fact changed",
-                  "措辞调整，结构化事实未变")
+        return _reason(cid, "notice", "text-ambiguous",
+                       f"wording changed in a sentence about {m.group(0)!r} ({scope.group(0)!r}); {quoted}; "
+                       "escalated until an editor records the facts", f"涉及“{m.group(0)}”的句子措辞变更，已从严判定",
+                       trigger=m.group(0), **fields)
+    reason = _reason(cid, "minor", "text-clarification", f"wording changed; no structured fact changed; {quoted}",
+                     "措辞调整，结构化事实未变", **fields)
+    return reason
+
+
+def _link_reason(cid: str, old_targets: tuple, new_targets: tuple) -> Reason:
+    """Same words, other link targets: editorial inside the document or the same site,
+    minor to another site (both named), notice for another e-mail address."""
+    if len(old_targets) == len(new_targets):
+        pairs = [(a, b) for a, b in zip(old_targets, new_targets) if a != b]
+    else:
+        gone, came = [t for t in old_targets if t not in new_targets], [t for t in new_targets if t not in old_targets]
+        pairs = [(gone[k] if k < len(gone) else "", came[k] if k < len(came) else "")
+                 for k in range(max(len(gone), len(came)))]
+    old_mails = {b.lower() for _a, b in [("", t) for t in old_targets] if _emails(b)}
+    mails = [b for _a, b in pairs if _emails(b) and b.lower() not in old_mails]
+    if mails:
+        return _reason(cid, "notice", "text-contact-detail",
+                       f"a link now leads to another contact address: {', '.join(mails)}; "
+                       "escalated until an editor records the contacts", "链接改为新的联系方式",
+                       old_targets=[a for a, _ in pairs], new_targets=[b for _, b in pairs])
+    old_hosts = {host(t) for t in old_targets}
+    moved = [(a, b) for a, b in pairs if b and host(b) != host(a) and host(b) not in old_hosts]
+    changed = ", ".join(f"{a or '(none)'} -> {b or '(none)'}" for a, b in pairs)
+    if moved:
+        names = ", ".join(f"{host(a) or 'this document'} -> {host(b) or 'this document'}" for a, b in moved)
+        return _reason(cid, "minor", "link-changed", f"a link now points to another site: {names} ({changed})",
+                       "链接改指向其他网站", old_targets=[a for a, _ in moved], new_targets=[b for _, b in moved],
+                       hosts=[f"{host(a)} -> {host(b)}" for a, b in moved])
+    return _reason(cid, "editorial", "link-target", f"link target changed only: {changed}" if changed
+                   else "link markup changed only", "仅更正链接地址",
+                   old_targets=[a for a, _ in pairs], new_targets=[b for _, b in pairs])
 
 
 PERIOD_RE = re.compile(r"^\s*(days?|weeks?|months?|years?|hours?|business days?|天|日|周|个月|月|年|小时)", re.I)
@@ -379,34 +487,6 @@ def _numbers_are_labels(segs) -> bool:
     return True
 
 
-def _links(md: str) -> tuple[str, list[str]]:
-    """The text with every link target replaced by a marker, and the targets in order."""
-    urls: list[str] = []
-
-    def sub(m):
-        if m.group(2) is not None:  # [text](target)
-            urls.append(m.group(2))
-            return "\x00" if URLISH.fullmatch(m.group(1).strip()) else f"[{m.group(1)}]\x00"
-        url = m.group(3) or m.group(4)
-        tail = url[len(url.rstrip(".,;:")):]
-        urls.append(url[:len(url) - len(tail)])
-        return "\x00" + tail
-
-    return LINK_RE.sub(sub, md), urls
-
-
-def _changed_links(old: str, new: str) -> list | None:
-    """(old, new) targets when the bodies differ in link targets or link markup only; else None."""
-    (a, ua), (b, ub) = _links(old), _links(new)
-    if a != b or len(ua) != len(ub) or not ua:
-        return None
-    return list(zip(ua, ub))
-
-
-def _host(url: str) -> str:
-    return re.sub(r"^(https?://)?(www\.)?", "", url.lower()).split("/")[0]
-
-
 def _edit_summary(segs, limit: int = 4) -> str:
     """The edits as a reviewer reads them: 'emial -> email, +privacy@example.com)'."""
     out, i = [], 0
@@ -445,17 +525,46 @@ def _placeholder_fill(segs) -> bool:
     return seen
 
 
-def _words_differ_by_typos(old: str, new: str, max_typos: int = 3) -> bool:
-    """Same words in the same order, up to case, punctuation and a few misspellings."""
+def _words_differ_by_typos(old: str, new: str, new_text: str, max_typos: int = 3) -> bool:
+    """Same words in the same order (of two reader views), up to case, punctuation and a
+    few misspellings."""
     a, b = _words(old), _words(new)
     if len(a) != len(b):  # a word added or dropped is more than a misspelling
         return False
     pairs = [(x, y) for x, y in zip(a, b) if x != y]
-    return len(pairs) <= max_typos and all(_near_spelling(x, y) for x, y in pairs)
+    return len(pairs) <= max_typos and all(_near_spelling(x, y, new_text) for x, y in pairs)
 
 
-def _near_spelling(old_word: str, new_word: str) -> bool:
-    return len(new_word) >= 4 and SequenceMatcher(None, old_word, new_word).ratio() >= 0.75
+def _edits(a: str, b: str) -> int:
+    """Letters inserted, deleted or replaced to turn ``a`` into ``b`` (a swap counts 2)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+# Words whose misspelling could be another word that changes the meaning ('now' -> 'not').
+MEANINGFUL = re.compile(rf"(?:{TRIGGERS.pattern})|(?:{PROTECTION_WORDS.pattern})|(?:{NEGATIONS.pattern})", re.I)
+
+
+def _near_spelling(old_word: str, new_word: str, new_text: str = "") -> bool:
+    """A misspelling corrected: a long word near-identical to the old one, or a word of any
+    length one or two letters away ('fFor' -> 'for', 'teh' -> 'the') whose old spelling
+    the new text no longer uses and which is not a word that changes the meaning."""
+    o, n = old_word.lower(), new_word.lower()
+    if not (o.isalpha() and n.isalpha()):
+        return False
+    if len(n) >= 4 and SequenceMatcher(None, o, n).ratio() >= 0.75:
+        return True
+    swapped = sorted(o) == sorted(n) and _edits(o, n) == 2
+    if max(len(o), len(n)) < 3 or not (_edits(o, n) <= (1 if max(len(o), len(n)) <= 4 else 2) or swapped):
+        return False
+    if MEANINGFUL.fullmatch(o) or MEANINGFUL.fullmatch(n):
+        return False
+    return not re.search(rf"(?<!\w){re.escape(o)}(?!\w)", new_text, re.I)
 
 
 # The tokens of diff.tokenize that start with a word character, found directly.
@@ -463,20 +572,21 @@ WORD_RE = re.compile(rf"(?=\w)[{CJK}]|[^\W{CJK}]+")
 
 
 @functools.lru_cache(maxsize=1024)
-def _words(md: str) -> tuple[str, ...]:
-    """The words a reader sees, lower-cased (each clause text recurs in many comparisons)."""
-    words = WORD_RE.findall(normalise_formatting(md))
+def _words(text: str) -> tuple[str, ...]:
+    """The words of a visible text, lower-cased (each clause text recurs in many comparisons)."""
+    words = WORD_RE.findall(text)
     # Lower-cased in one go: words are joined by a space, which no word holds.
     return tuple(" ".join(words).lower().split(" ")) if words else ()
 
 
 @functools.lru_cache(maxsize=1024)
-def _emails(md: str) -> tuple[str, ...]:
-    return tuple(EMAIL.findall(md)) if "@" in md else ()
+def _emails(text: str) -> tuple[str, ...]:
+    return tuple(EMAIL.findall(text)) if "@" in text else ()
 
 
-def _is_typo_fix(segs) -> bool:
-    """Each replaced word is a near-identical spelling of the old one."""
+def _is_typo_fix(segs, old_text: str = "", new_text: str = "") -> bool:
+    """Each replaced word is a near-identical spelling of the old one, or a doubled word
+    is dropped ('the the' -> 'the')."""
     pairs = []
     i = 0
     while i < len(segs):
@@ -485,18 +595,32 @@ def _is_typo_fix(segs) -> bool:
             pairs.append((text, segs[i + 1][1]))
             i += 2
             continue
-        if op in ("delete", "insert") and text.strip():
+        if op == "delete" and _doubled(segs, i):
+            pairs.append(None)
+        elif op in ("delete", "insert") and text.strip():
             return False
         i += 1
     if not pairs or len(pairs) > 3:
         return False
-    return all(_typo_pair(old, new) for old, new in pairs)
+    return all(p is None or _typo_pair(p[0], p[1], new_text) for p in pairs)
 
 
-def _typo_pair(old: str, new: str) -> bool:
+def _doubled(segs, i: int) -> bool:
+    """The deletion at ``i`` is one word that the text right before or after repeats."""
+    word = segs[i][1].strip()
+    if not re.fullmatch(r"\w+", word):
+        return False
+    before = segs[i - 1][1] if i and segs[i - 1][0] == "equal" else ""
+    after = segs[i + 1][1] if i + 1 < len(segs) and segs[i + 1][0] == "equal" else ""
+    last = re.findall(r"\w+", before)[-1:] or [""]
+    first = re.findall(r"\w+", after)[:1] or [""]
+    return word.lower() in (last[0].lower(), first[0].lower())
+
+
+def _typo_pair(old: str, new: str, new_text: str = "") -> bool:
     """One word replaced by a near-identical spelling of itself ('emial' -> 'email')."""
     ow, nw = old.split(), new.split()
-    return len(ow) == 1 and len(nw) == 1 and _near_spelling(ow[0].lower(), nw[0].lower())
+    return len(ow) == 1 and len(nw) == 1 and _near_spelling(ow[0], nw[0], new_text)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from datetime import date
 import click
 
 from .errors import PolicyError
+from .export import EXPORTERS
 
 USER_ERROR = 2
 
@@ -101,6 +102,9 @@ def main():
 @click.option("--draft", is_flag=True, help="Also publish the work tree at /<lang>/<policy>/draft/.")
 @click.option("--pdf", is_flag=True,
               help="Also print each version to <lang>/<policy>/<date>/policy.pdf (needs Playwright and Chromium).")
+@click.option("--docx", is_flag=True,
+              help="Also write a Word redline (tracked changes) next to each comparison: "
+                   "<lang>/<policy>/compare/<OLD>...<NEW>/redline.docx, linked from the archive.")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Cache folder: rendered clauses, finished pages, what each release commit held and "
                    "diffs of clause pairs, kept between builds, each entry checked when read "
@@ -111,7 +115,7 @@ def main():
               help="Processes making the pages (default: one per CPU, or $POLICYGEN_JOBS). "
                    "The output is the same whatever the number.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
-def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, verbose):
+def build(src, out, config_file, as_of, draft, pdf, docx, cache_dir, no_cache, jobs, verbose):
     """Build the whole site into OUT."""
     from .buildsite import build_site
     from .project import build_date, check_sources
@@ -128,6 +132,8 @@ def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, v
         os.environ["POLICYGEN_DRAFT"] = "1"
     if pdf:
         os.environ["POLICYGEN_PDF"] = "1"  # the plugin prints them inside the atomic build
+    if docx:
+        os.environ["POLICYGEN_DOCX"] = "1"
     # Kept outputs are keyed by everything they are made from and checked when read, so a kept
     # cache only saves time: a build with it is byte for byte the build without it.
     if no_cache:
@@ -163,7 +169,7 @@ def serve(src, config_file, dev_addr, as_of):
     """Live preview, with the draft (work tree) at /<lang>/<policy>/draft/."""
     from mkdocs.commands.serve import serve as mk_serve
 
-    from .buildsite import DEFAULT_CONFIG
+    from .buildsite import DEFAULT_CONFIG, site_docs_dir
 
     os.environ["POLICYGEN_DRAFT"] = "1"
     if as_of:
@@ -174,7 +180,8 @@ def serve(src, config_file, dev_addr, as_of):
         fd, config_file = tempfile.mkstemp(suffix=".yml")
         with os.fdopen(fd, "w") as fh:
             fh.write(DEFAULT_CONFIG)
-    mk_serve(config_file=config_file, dev_addr=dev_addr, docs_dir=os.path.abspath(src), livereload=True)
+    docs_dir = site_docs_dir(config_file, src)  # an existing site's own docs_dir is kept
+    mk_serve(config_file=config_file, dev_addr=dev_addr, livereload=True, **({"docs_dir": docs_dir} if docs_dir else {}))
 
 
 @main.command()
@@ -182,9 +189,11 @@ def serve(src, config_file, dev_addr, as_of):
 @click.option("--strict", is_flag=True, help="Exit non-zero on warnings too.")
 def check(src, strict):
     """Validate and lint every policy; report problems as path:line: message."""
-    from .project import check_sources
+    from .project import check_history, check_sources
 
-    _loaded, findings = check_sources(src)
+    loaded, findings = check_sources(src)
+    if not any(f.severity == "error" and f.path.endswith("releases.yml") for f in findings):
+        findings += check_history(src, loaded)
     for f in findings:
         click.echo(f.format())
     errors = sum(f.severity == "error" for f in findings)
@@ -200,7 +209,7 @@ def check(src, strict):
 @click.option("--lang", required=True, help="Language of FILE, e.g. en or zh-CN.")
 @src_option
 def import_cmd(file, policy, lang, src):
-    """Turn FILE (.txt, .md, .html) into clause fragments of POLICY in LANG.
+    """Turn FILE (.txt, .md, .html, .docx) into clause fragments of POLICY in LANG.
 
     A new policy is created; a re-import keeps the ids of clauses that still match; a
     file in another language becomes a translation aligned to the source clauses.
@@ -226,32 +235,73 @@ def import_cmd(file, policy, lang, src):
 
 @main.command()
 @click.option("--policy", required=True)
-@click.option("--effective", required=True, help="Effective date YYYY-MM-DD.")
+@click.option("--effective", help="Effective date YYYY-MM-DD.")
 @click.option("--backfill", is_flag=True, help="Record a version that was already in force (past history).")
 @click.option("--level", type=click.Choice(["editorial", "minor", "notice", "consent"]),
               help="Override the computed level (lowering needs --justification).")
-@click.option("--justification", help="Why the level was changed; recorded and shown in the archive.")
+@click.option("--justification", help="Why the level was changed (or why a release is withdrawn); recorded.")
 @click.option("--summary", default="", help="One-line summary for the archive and feeds.")
 @click.option("--allow-stale-translations", is_flag=True,
               help="Release although translations lag; the source language stays binding.")
+@click.option("--allow-unchanged", is_flag=True, help="Release although the text is the same as the version before.")
+@click.option("--withdraw", "withdraw_s", metavar="YYYY-MM-DD",
+              help="Withdraw the release taking effect on this date (only before it is in force); "
+                   "needs --justification and is recorded in releases.yml.")
 @click.option("--today", "today_s", hidden=True, help="Pretend today is this date (testing).")
 @src_option
-def release(policy, effective, backfill, level, justification, summary, allow_stale_translations, today_s, src):
-    """Record the current text (all languages) as a version in releases.yml."""
+def release(policy, effective, backfill, level, justification, summary, allow_stale_translations, allow_unchanged,
+            withdraw_s, today_s, src):
+    """Record the current text (all languages) as a version in releases.yml, or withdraw
+    one not yet in force (--withdraw DATE --justification TEXT)."""
     from .changes import compute_release_change
     from .editing import record_release
     from .project import build_date
 
+    today = build_date(today_s)
+    if withdraw_s is not None:
+        if effective is not None:
+            raise PolicyError("--withdraw and --effective do not go together",
+                              hint="withdraw one release, then record the corrected text as a new one")
+        _withdraw(src, policy, _date(withdraw_s, "--withdraw"), today, justification)
+        return
+    if effective is None:
+        raise click.UsageError("Missing option '--effective' (or '--withdraw' to take a release back).")
     eff = _date(effective, "--effective")
     _check_policy(src, policy)
-    today = build_date(today_s)
-    computed = compute_release_change(src, policy, eff)
+    level_now, summary_now, previous = compute_release_change(src, policy, eff)
     rel = record_release(src, policy, eff, today, backfill=backfill, level=level, justification=justification,
-                         summary=summary, allow_stale=allow_stale_translations, computed=computed)
+                         summary=summary, allow_stale=allow_stale_translations, allow_unchanged=allow_unchanged,
+                         computed=(level_now, summary_now), previous=previous)
     click.echo(f"Recorded {policy} version {rel.key} ({rel.level}"
                + (f", computed {rel.computed_level}" if rel.computed_level != rel.level else "") + ") in "
                f"{src}/{policy}/releases.yml.")
     click.echo("Commit releases.yml together with the text it records.")
+    from .versions import read_ledger
+    from .worktree import DirSource
+    later = [r.key for r in read_ledger(DirSource(src), policy, []) if r.effective > eff]
+    if later:
+        click.echo(f"Note: version {later[0]} takes effect after this one and does not hold this change; "
+                   f"to carry it forward, withdraw {later[0]} ('policygen release --policy {policy} --withdraw "
+                   f"{later[0]} --justification ...') and release the combined text with a new date.")
+
+
+def _withdraw(src, policy, when, today, justification):
+    from .editing import withdraw_release
+    from .history import Repository
+    from .project import display_path
+    from .versions import resolve_versions
+    from .worktree import DirSource
+
+    _check_policy(src, policy, work_tree=False)
+    versions = resolve_versions(Repository(src), DirSource(src), policy, display_path(src))
+    committed = any(v.effective == when and v.commit is not None for v in versions)
+    got = withdraw_release(src, policy, when, today, justification, committed)
+    if got is None:
+        click.echo(f"Removed the uncommitted release {when} of {policy} from {src}/{policy}/releases.yml "
+                   "(it was never committed, so there is nothing to record).")
+    else:
+        click.echo(f"Withdrew {policy} version {when}; the withdrawal is recorded in {src}/{policy}/releases.yml. "
+                   "Commit it.")
 
 
 @main.command()
@@ -280,15 +330,54 @@ def versions(policy, fmt, src):
 @click.argument("new")
 @click.option("--policy", required=True)
 @click.option("--lang", help="Language (default: the source language).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md", "docx"]), default="text",
+              show_default=True, help="docx: a Word redline of NEW with every change as a tracked change.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (docx: default POLICY-OLD...NEW-LANG.docx).")
 @src_option
-def diff(old, new, policy, lang, fmt, src):
+def diff(old, new, policy, lang, fmt, output, src):
     """Show what changed between two versions: dates, current, latest, draft or git revisions."""
-    from .changes import diff_command
+    from .changes import diff_command, diff_docx
 
     if _is_version_name(old) or _is_version_name(new):
         _check_policy(src, policy, work_tree="draft" in (old, new))
-    click.echo(diff_command(src, policy, old, new, lang, fmt), nl=False)
+    if fmt == "docx":
+        data, name = diff_docx(src, policy, old, new, lang)
+        _write_output(output or name, data)
+        return
+    text = diff_command(src, policy, old, new, lang, fmt)
+    if output:
+        _write_output(output, text.encode("utf-8"))
+    else:
+        click.echo(text, nl=False)
+
+
+def _write_output(path: str, data: bytes) -> None:
+    from .worktree import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise PolicyError(f"cannot write: {exc.strerror}", path=path, hint="check the folder exists and is writable") from None
+    click.echo(f"Wrote {path}", err=True)
+
+
+@main.command()
+@click.option("--policy", required=True)
+@click.option("--version", "ref", default="current", show_default=True,
+              help="A date YYYY-MM-DD, current, latest, draft or a git revision.")
+@click.option("--lang", help="Language (default: the source language).")
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORTERS)), required=True,
+              help="docx: a clean Word document, effective date and content hash in the footer.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: POLICY-VERSION-LANG.EXT).")
+@src_option
+def export(policy, ref, lang, fmt, output, src):
+    """The whole policy, one version in one language, as one document."""
+    from .export import export_document
+
+    if _is_version_name(ref):
+        _check_policy(src, policy, work_tree=ref == "draft")
+    data, name = export_document(src, policy, ref, lang, fmt)
+    _write_output(output or name, data)
 
 
 @main.command()

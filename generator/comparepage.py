@@ -8,33 +8,12 @@ from __future__ import annotations
 
 import functools
 import html
-import re
 
 from . import i18n
-from .diff import word_diff
+from .diff import block_diff
 from .diffmemo import kept
-from .redline import fact_lines, segments_html
-
-
-# Each applies within a line ([^\S\n]: a space that is not a line break), so the whole text
-# takes one pass each.
-DISPLAY_SUBS = [(re.compile(p, re.M), r) for p, r in (
-    (r"^[^\S\n]{0,3}#{1,6}[^\S\n]+", ""),  # heading marks
-    (r"^([^\S\n]*)[-*+][^\S\n]+", r"\1• "),  # bullets
-    (r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2"),  # bold
-    (r"(?<![\w*\\])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)", r"\1"),  # emphasis
-    (r"\\([\\`*_{}\[\]()#+\-.!<>|])", r"\1"),  # escapes
-    (r"\[([^\]\n]*)\]\(([^)\s]*)\)", r"\1 <\2>"),  # links
-)]
-BLANK_LINES_RE = re.compile(r"\n{3,}")
-
-
-@functools.lru_cache(maxsize=4096)
-def display_text(md: str) -> str:
-    """Markdown source as a reader sees its words: no heading marks, bullets as •, no escapes."""
-    for pattern, repl in DISPLAY_SUBS:
-        md = pattern.sub(repl, md)
-    return BLANK_LINES_RE.sub("\n\n", md).strip("\n")
+from .redline import blocks_html, fact_lines, segments_html
+from .visible import link_changes
 
 
 STATUS_LABELS = {
@@ -43,12 +22,14 @@ STATUS_LABELS = {
            "inline": "Inline", "side": "Side by side", "old": "Before", "new": "After",
            "notice_yes": "A prominent notice is required before this version takes effect.",
            "consent_yes": "Renewed consent is required.", "nothing": "No changes between these versions.",
-           "pick": "Compare two versions", "go": "Compare", "reasons": "Why"},
+           "pick": "Compare two versions", "go": "Compare", "reasons": "Why",
+           "link_changed": "link changed"},
     "zh-CN": {"added": "新增", "removed": "删除", "modified": "修改", "moved": "移动", "renamed": "标题变更",
               "formatting": "仅格式调整", "unchanged": "{n} 个条款未变", "unchanged_one": "1 个条款未变", "facts": "结构化事实",
               "inline": "合并视图", "side": "并排视图", "old": "修改前", "new": "修改后",
               "notice_yes": "本版本生效前须显著告知用户。", "consent_yes": "须重新取得用户同意。",
-              "nothing": "两个版本之间没有变更。", "pick": "比较两个版本", "go": "比较", "reasons": "原因"},
+              "nothing": "两个版本之间没有变更。", "pick": "比较两个版本", "go": "比较", "reasons": "原因",
+              "link_changed": "链接已更改"},
 }
 
 
@@ -67,7 +48,7 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
     if cd.formatting_only:
         badges.append(label(lang, "formatting"))
     title = segments_html(cd.title_segments) if cd.renamed else html.escape(cd.title)
-    num = f'<span class="pg-num">{html.escape(number)}.</span> ' if number else ""
+    num = f'<span class="pg-num">{html.escape(number)}</span>{"" if number.endswith("、") else " "}' if number else ""
     parts = [f'<section class="pg-change pg-change--{cd.status}" id="{html.escape(cd.id)}">',
              f'<h2>{num}{title} <span class="pg-badges">'
              + " ".join(f'<span class="pg-badge">{html.escape(b)}</span>' for b in badges)
@@ -76,7 +57,7 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
     if facts:
         parts.append(f'<div class="pg-facts"><p><strong>{html.escape(label(lang, "facts"))}</strong></p><ul>'
                      + "".join(f"<li>{html.escape(f)}</li>" for f in facts) + "</ul></div>")
-    redline = _redline(cd.old_body, cd.new_body, cd.status in ("added", "removed"))
+    redline = _redline(cd.old_body, cd.new_body, cd.status in ("added", "removed"), lang)
     if redline:
         parts.append(redline)
     parts.append("</section>")
@@ -85,14 +66,17 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
 
 @functools.lru_cache(maxsize=2048)
 @kept("redline")
-def _redline(old_body: str, new_body: str, always: bool) -> str:
-    """The inline redline of a clause body; the same pair recurs across compare pages. The
-    side-by-side view is made from it in the browser (policygen.js): the old side is the
-    redline without its insertions, the new side without its deletions."""
-    segs = word_diff(display_text(old_body), display_text(new_body))
-    if not always and all(op == "equal" for op, _ in segs):
+def _redline(old_body: str, new_body: str, always: bool, lang: str) -> str:
+    """The inline redline of a clause body, shown as the document (``redline.blocks_html``);
+    the same pair recurs across compare pages. The side-by-side view is made from it in the
+    browser (policygen.js): the old side is the redline without its insertions, the new
+    side without its deletions."""
+    ob, nb, ops = block_diff(old_body, new_body)
+    if not always and ob == nb:
         return ""
-    return f'<div class="pg-redline pg-inline">{segments_html(segs)}</div>'
+    notes = {new: old for _text, old, new in link_changes(ob, nb, ops)}
+    return (f'<div class="pg-redline pg-inline">'
+            f'{blocks_html(ob, nb, ops, notes, label(lang, "link_changed"))}</div>')
 
 
 def compare_body(diff, cls, numbers: dict, lang: str) -> dict:
@@ -117,7 +101,7 @@ def standalone_html(policy, lang, old, new, d, cls) -> str:
     from .summary import changes_view
 
     text = new.texts.get(lang) or old.texts.get(lang)
-    numbers = clause_numbers(text.manifest, text.clauses) if text else {}
+    numbers = clause_numbers(text.manifest, text.clauses, lang) if text else {}
     body = compare_body(d, cls, numbers, lang)
     return ENV.get_template("compare_standalone.html").render(
         lang=lang, policy=policy, old=old.ref, new=new.ref, t=lambda k, **kw: i18n.t(lang, k, **kw),

@@ -15,8 +15,36 @@ import shutil
 from .atomic import exchange, remove_leftovers, temp_dir
 from .errors import PolicyError
 
+PREFIX_DEPTH = 4  # folders deep a site may hold policygen's pages (the plugin's prefix: legal/privacy is 2)
+
+
 def is_policygen_site(folder: str) -> bool:
-    return os.path.isfile(os.path.join(folder, "changes.json")) and os.path.isfile(os.path.join(folder, "index.html"))
+    """A built site with policygen's changes.json at its root or under a prefix (an existing site
+    with the policies in e.g. legal/privacy/)."""
+    if not os.path.isfile(os.path.join(folder, "index.html")):
+        return False
+    level = [folder]
+    for _depth in range(PREFIX_DEPTH + 1):
+        if any(_is_changes_json(os.path.join(d, "changes.json")) for d in level):
+            return True
+        level = [e.path for d in level for e in _subfolders(d)]
+    return False
+
+
+def _subfolders(folder: str) -> list:
+    try:
+        with os.scandir(folder) as it:
+            return [e for e in it if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
+    except OSError:
+        return []
+
+
+def _is_changes_json(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return b'"generator": "policygen"' in fh.read(200)
+    except OSError:
+        return False
 
 
 def deploy(site_dir: str, target: str, force: bool = False) -> str:

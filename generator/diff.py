@@ -8,6 +8,7 @@ reproduce the old one.
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from dataclasses import dataclass, field
@@ -17,9 +18,11 @@ try:  # the same algorithm and results as difflib's, compiled: 20x faster on lon
 except ImportError:  # pragma: no cover - a platform without its wheels
     from difflib import SequenceMatcher
 
+from .blocks import CELL_SEP, block_text, blocks, cell_text
 from .diffmemo import kept
 from .facts import fact_changes
 from .model import PolicyText
+from .visible import reader_view
 
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\uff00-\uffef\u3000-\u303f"
 TOKEN_RE = re.compile(rf"[{CJK}]|[^\W{CJK}]+|\s+|[^\w\s]", re.UNICODE)
@@ -180,6 +183,117 @@ def old_side(segs) -> str:
     return "".join(t for op, t in segs if op != "insert")
 
 
+# ------------------------------------------------------------------ block by block
+
+def _words_of(text: str) -> collections.Counter:
+    return collections.Counter(w.lower() for w in TOKEN_RE.findall(text) if not w.isspace())
+
+
+def _similar(a: collections.Counter, b: collections.Counter) -> float:
+    total = sum(a.values()) + sum(b.values())
+    return 2 * sum((a & b).values()) / total if total else 1.0
+
+
+PAIR_WINDOW = 12  # blocks looked ahead for a counterpart: keeps a long rewritten run linear
+SIMILAR = 0.4  # below this share of common words, a block is shown removed and another added
+
+
+def _pair_blocks(old_keys, new_keys, i1, i2, j1, j2):
+    """Within a run of changed blocks, each old block paired with the next similar new one
+    (modified), the rest removed or added: in document order."""
+    ops = []
+    new_words = {j: _words_of(new_keys[j]) for j in range(j1, j2)}
+    j = j1
+    for i in range(i1, i2):
+        words = _words_of(old_keys[i])
+        best, best_score = None, SIMILAR
+        for k in range(j, min(j2, j + PAIR_WINDOW)):
+            score = _similar(words, new_words[k])
+            if score >= best_score:
+                best, best_score = k, score
+        if best is None:
+            ops.append(("delete", i, -1))
+            continue
+        ops.extend(("insert", -1, k) for k in range(j, best))
+        ops.append(("modify", i, best))
+        j = best + 1
+    ops.extend(("insert", -1, k) for k in range(j, j2))
+    return ops
+
+
+def _cell_segments(old_block, new_block) -> tuple:
+    oc, nc = old_block[2], new_block[2]
+    out = []
+    for k in range(max(len(oc), len(nc))):
+        o = cell_text(oc[k]) if k < len(oc) else ""
+        n = cell_text(nc[k]) if k < len(nc) else ""
+        out.append(tuple(word_diff(o, n)))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+@kept("blocks")
+def block_diff(old_body: str, new_body: str) -> tuple:
+    """``(old_blocks, new_blocks, ops)`` of two clause bodies, diffed once: blocks aligned by
+    their text, words diffed only inside blocks that changed, so the work grows with the
+    size of the edit, not of the clause. An op is ``(op, old_index, new_index, cells)``:
+    ``equal`` (same words; the style may differ), ``delete``, ``insert``, or ``modify`` with
+    each cell's word segments."""
+    old_blocks, new_blocks = blocks(old_body), blocks(new_body)
+    a = [block_text(b) for b in old_blocks]
+    b = [block_text(x) for x in new_blocks]
+    ops = []
+    sm = SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            ops.extend(("equal", i1 + k, j1 + k, ()) for k in range(i2 - i1))
+            continue
+        for op, i, j in _pair_blocks(a, b, i1, i2, j1, j2):
+            cells = _cell_segments(old_blocks[i], new_blocks[j]) if op == "modify" else ()
+            ops.append((op, i, j, cells))
+    return old_blocks, new_blocks, tuple(ops)
+
+
+def flat_segments(old_blocks, new_blocks, ops) -> list[tuple[str, str]]:
+    """The block diff as one word diff of the visible texts (blocks apart by a blank line):
+    its old side is ``visible_text(old_blocks)``, its new side ``visible_text(new_blocks)``."""
+    out: list[tuple[str, str]] = []
+    seen_old = seen_new = False
+
+    def push(op, text):
+        if not text:
+            return
+        if out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + text)
+        else:
+            out.append((op, text))
+
+    for op, i, j, cells in ops:
+        has_old, has_new = op != "insert", op != "delete"
+        if (has_old and seen_old) and (has_new and seen_new):
+            push("equal", "\n\n")
+        else:
+            if has_old and seen_old:
+                push("delete", "\n\n")
+            if has_new and seen_new:
+                push("insert", "\n\n")
+        seen_old, seen_new = seen_old or has_old, seen_new or has_new
+        if op == "equal":
+            push("equal", block_text(new_blocks[j]))
+        elif op == "delete":
+            push("delete", block_text(old_blocks[i]))
+        elif op == "insert":
+            push("insert", block_text(new_blocks[j]))
+        else:
+            no, nn = len(old_blocks[i][2]), len(new_blocks[j][2])
+            for k, segs in enumerate(cells):
+                if k:
+                    push("equal" if k < no and k < nn else "delete" if k < no else "insert", CELL_SEP)
+                for sop, text in segs:
+                    push(sop, text)
+    return out
+
+
 @functools.lru_cache(maxsize=4096)
 def normalise_formatting(md: str) -> str:
     """Text as a reader sees it, without Markdown markup or line wrapping."""
@@ -198,14 +312,22 @@ class ClauseDiff:
     old_title: str | None = None
     renamed: bool = False
     moved: bool = False
-    formatting_only: bool = False
-    segments: list = field(default_factory=list)  # body redline
+    formatting_only: bool = False  # the reader's words and link targets are the same
+    segments: list = field(default_factory=list)  # word diff of the visible texts (flat_segments)
     title_segments: list = field(default_factory=list)
     facts: list = field(default_factory=list)  # fact_changes()
     old_body: str = ""
     new_body: str = ""
     old_facts: dict = field(default_factory=dict)
     new_facts: dict = field(default_factory=dict)
+    old_blocks: tuple = ()  # blocks.blocks() of each side
+    new_blocks: tuple = ()
+    ops: tuple = ()  # block_diff() ops
+
+
+def _body_diff(old_body: str, new_body: str) -> dict:
+    ob, nb, ops = block_diff(old_body, new_body)
+    return {"old_blocks": ob, "new_blocks": nb, "ops": ops, "segments": flat_segments(ob, nb, ops)}
 
 
 @dataclass
@@ -242,16 +364,17 @@ def diff_policy(old: PolicyText | None, new: PolicyText | None, lang: str) -> Po
         if o is c or (o is not None and o == c and o.facts == c.facts):
             # The same file in both versions (versions share unchanged clauses): nothing to diff.
             out.append(ClauseDiff(id=c.id, status="moved" if c.id in moved else "unchanged", title=c.title,
-                                  moved=c.id in moved, segments=word_diff(o.body, c.body), old_body=o.body,
-                                  new_body=c.body, old_facts=o.facts, new_facts=c.facts))
+                                  moved=c.id in moved, old_body=o.body, new_body=c.body, old_facts=o.facts,
+                                  new_facts=c.facts))
             continue
         if o is None:
-            out.append(ClauseDiff(id=c.id, status="added", title=c.title, segments=[("insert", c.body)] if c.body else [],
-                                  title_segments=[("insert", c.title)], facts=fact_changes({}, c.facts),
-                                  new_body=c.body, new_facts=c.facts))
+            out.append(ClauseDiff(id=c.id, status="added", title=c.title, title_segments=[("insert", c.title)],
+                                  facts=fact_changes({}, c.facts), new_body=c.body, new_facts=c.facts,
+                                  **_body_diff("", c.body)))
             continue
         body_same = o.body == c.body
-        fmt_only = not body_same and normalise_formatting(o.body) == normalise_formatting(c.body)
+        body = _body_diff(o.body, c.body)
+        fmt_only = not body_same and (reader_view(body["old_blocks"]) == reader_view(body["new_blocks"]))
         facts = fact_changes(o.facts, c.facts)
         renamed = o.title != c.title
         is_moved = c.id in moved
@@ -262,15 +385,14 @@ def diff_policy(old: PolicyText | None, new: PolicyText | None, lang: str) -> Po
         out.append(ClauseDiff(
             id=c.id, status=status, title=c.title, old_title=o.title if renamed else None, renamed=renamed,
             moved=is_moved, formatting_only=fmt_only and not facts and not renamed,
-            segments=word_diff(o.body, c.body), title_segments=word_diff(o.title, c.title) if renamed else [],
-            facts=facts, old_body=o.body, new_body=c.body, old_facts=o.facts, new_facts=c.facts))
+            title_segments=word_diff(o.title, c.title) if renamed else [],
+            facts=facts, old_body=o.body, new_body=c.body, old_facts=o.facts, new_facts=c.facts, **body))
     # Removed clauses go back where they were, after their old predecessor.
     for idx, o in enumerate(old_clauses):
         if o.id in new_by:
             continue
-        cd = ClauseDiff(id=o.id, status="removed", title=o.title, segments=[("delete", o.body)] if o.body else [],
-                        title_segments=[("delete", o.title)], facts=fact_changes(o.facts, {}),
-                        old_body=o.body, old_facts=o.facts)
+        cd = ClauseDiff(id=o.id, status="removed", title=o.title, title_segments=[("delete", o.title)],
+                        facts=fact_changes(o.facts, {}), old_body=o.body, old_facts=o.facts, **_body_diff(o.body, ""))
         pos = 0
         for prev in reversed(old_clauses[:idx]):
             found = next((k for k, x in enumerate(out) if x.id == prev.id), None)

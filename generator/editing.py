@@ -15,7 +15,8 @@ from .errors import Finding, PolicyError
 from .fragments import decode, dump_releases, load_policy, render_clause_file
 from .importer import FORMATS, align_translation, assign_ids, parse_document, rewrite_anchors
 from .lint import source_hash, stale_translation_ids
-from .model import Clause, Release, level_rank
+from .model import Clause, Release, Withdrawal, level_rank
+from .versions import uncommitted_releases
 from .worktree import DirSource, write_atomic
 
 PREAMBLE_TITLES = {"en": "Introduction", "zh-CN": "引言", "zh-TW": "引言", "de": "Einleitung", "fr": "Introduction"}
@@ -38,7 +39,7 @@ def read_input(path: str) -> tuple[str, str]:
     fmt = FORMATS.get(ext)
     if fmt is None:
         raise PolicyError(f"cannot import {ext or 'files without an extension'}", path=path,
-                          hint="import .txt, .md or .html; convert PDF or Word files to text first")
+                          hint="import .txt, .md, .html or .docx; convert PDF files to text first")
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -54,6 +55,17 @@ def read_input(path: str) -> tuple[str, str]:
     return text, fmt
 
 
+def _read_docx(path: str):
+    from .docxin import read_docx
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise PolicyError("file not found", path=path, hint="check the path") from None
+    return read_docx(data, path)
+
+
 def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportReport:
     from .fragments import ID_RE, LANG_RE
 
@@ -61,8 +73,16 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
         raise PolicyError(f"invalid policy id {policy!r}", hint="use lower-case letters, digits and '-'")
     if not LANG_RE.match(lang):
         raise PolicyError(f"invalid language code {lang!r}", hint="use a BCP 47 code such as en or zh-CN")
-    text, fmt = read_input(path)
+    if path.lower().endswith(".docx"):  # Word: mammoth's HTML, read by the HTML importer
+        draft = _read_docx(path)
+        text, fmt = draft.html, "html"
+    else:
+        draft = None
+        text, fmt = read_input(path)
     doc = parse_document(text, fmt)
+    if draft:
+        doc.notes, doc.dropped = [*draft.notes, *doc.notes], [*draft.dropped, *doc.dropped]
+        doc.entity = doc.entity or draft.entity
     if not doc.sections:
         raise PolicyError("found no policy text to import", path=path)
     src = DirSource(src_dir)
@@ -72,6 +92,11 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
     manifest, texts = (load_policy(src, "", policy, findings) if exists else (None, {}))
     if exists and manifest is None:
         raise PolicyError("cannot re-import into a policy whose policy.yml is invalid", findings=findings)
+    pending = uncommitted_releases(src_dir, policy) if exists else []
+    if pending:
+        raise PolicyError(f"version {pending[-1]} of {policy!r} is recorded in releases.yml but not committed: "
+                          "its text exists only in the work tree, and importing would overwrite it",
+                          hint="commit the release first ('git add -A && git commit'), then import")
     report = ImportReport(policy=policy, lang=lang, created=not exists, notes=doc.notes, dropped=doc.dropped,
                           effective=doc.effective)
     sections = doc.sections
@@ -150,12 +175,14 @@ def earliest_effective(today: date, notice_days: int) -> date:
 
 def record_release(src_dir: str, policy: str, effective: date, today: date, *, backfill: bool = False,
                    level: str | None = None, justification: str | None = None, summary: str = "",
-                   allow_stale: bool = False, computed: tuple[str, str] | None = None) -> Release:
+                   allow_stale: bool = False, allow_unchanged: bool = False,
+                   computed: tuple[str, str] | None = None, previous: Release | None = None) -> Release:
     """Append a version to releases.yml after every legal and consistency check.
 
-    ``computed`` is (level, summary) from the classifier, comparing with the previous version.
+    ``computed`` is (level, summary) from the classifier, comparing with ``previous``, the
+    version the new one follows.
     """
-    from .versions import read_ledger
+    from .versions import read_ledger_full
 
     src = DirSource(src_dir)
     findings: list[Finding] = []
@@ -163,15 +190,25 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
     errors = [f for f in findings if f.severity == "error"]
     if manifest is None or errors:
         raise PolicyError(f"policy {policy!r} has errors; fix them before releasing", findings=errors)
-    ledger = read_ledger(src, policy, findings)
+    ledger, withdrawals = read_ledger_full(src, policy, findings)
+    ledger_path = os.path.join(src_dir, policy, "releases.yml")
     for r in ledger:
         if r.effective == effective:
             raise PolicyError(f"a version of {policy!r} already takes effect on {effective}",
-                              path=os.path.join(src_dir, policy, "releases.yml"), line=r.line or None,
+                              path=ledger_path, line=r.line or None,
                               hint="choose another effective date; released versions are never replaced")
-    if ledger and effective < ledger[-1].effective and not backfill:
-        raise PolicyError(f"{effective} is before the latest version ({ledger[-1].effective})",
-                          hint="use --backfill to record past history")
+    for w in withdrawals:
+        if w.effective == effective:
+            raise PolicyError(f"a version of {policy!r} taking effect on {effective} was withdrawn on {w.on}",
+                              path=ledger_path, line=w.line or None,
+                              hint="readers may have seen the withdrawn version announced for that day: "
+                                   "choose another effective date")
+    if backfill and effective > today:
+        raise PolicyError(f"--backfill records past history, but {effective} is after today ({today})",
+                          hint="release a version that is not in force yet without --backfill: "
+                               "its level then needs its notice period")
+    # Without --backfill any date from today on is allowed, also one before an announced
+    # version (an urgent fix while a later version waits for its notice period).
     if not backfill and effective < today:
         raise PolicyError(f"effective date {effective} is in the past",
                           hint="use --backfill to record a version that was already in force")
@@ -185,6 +222,11 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
         raise PolicyError(f"translations are out of date ({lines})",
                           hint="update them (and their source_hash), or release with --allow-stale-translations: "
                                "the source language then stays the binding text")
+    hashes = {lg: texts[lg].content_hash for lg in manifest.languages if texts.get(lg) and texts[lg].clauses}
+    if previous is not None and previous.hashes == hashes and not allow_unchanged:
+        raise PolicyError(f"the text is the same as version {previous.key}'s: there is nothing to release",
+                          hint="edit the text first; to record the same text again on purpose (e.g. to restore "
+                               "it after a later version), pass --allow-unchanged")
     computed_level = computed[0] if computed else "editorial"
     final = level or computed_level
     if level and level_rank(level) < level_rank(computed_level) and not justification:
@@ -197,9 +239,38 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
                 f"this is a {final}-level change: it may take effect on {earliest.isoformat()} at the earliest "
                 f"({manifest.notice_days} days' notice)",
                 hint=f"use --effective {earliest.isoformat()} or later")
-    hashes = {lg: texts[lg].content_hash for lg in manifest.languages if texts.get(lg) and texts[lg].clauses}
     rel = Release(effective=effective, level=final, computed_level=computed_level,
                   justification=justification, summary=summary, hashes=hashes,
                   backfill=backfill, stale=stale)
-    write_atomic(os.path.join(src_dir, policy, "releases.yml"), dump_releases([*ledger, rel]))
+    write_atomic(ledger_path, dump_releases([*ledger, rel], withdrawals))
     return replace(rel)
+
+
+def withdraw_release(src_dir: str, policy: str, effective: date, today: date, justification: str | None,
+                     committed: bool) -> Withdrawal | None:
+    """Take back a release not yet in force. A committed one stays in the ledger as a
+    withdrawal (the ledger is append-only); one never committed is simply removed (returns None)."""
+    from .versions import read_ledger_full
+
+    src = DirSource(src_dir)
+    findings: list[Finding] = []
+    ledger, withdrawals = read_ledger_full(src, policy, findings)
+    ledger_path = os.path.join(src_dir, policy, "releases.yml")
+    entry = next((r for r in ledger if r.effective == effective), None)
+    if entry is None:
+        raise PolicyError(f"{policy!r} has no release taking effect on {effective}", path=ledger_path,
+                          hint=f"list the versions with 'policygen versions --policy {policy}'")
+    if effective <= today:
+        raise PolicyError(f"version {effective} of {policy!r} is in force (today is {today}): a version in force "
+                          "is never withdrawn", path=ledger_path, line=entry.line or None,
+                          hint="release the correction as a new version")
+    if not justification or not justification.strip():
+        raise PolicyError("a withdrawal needs --justification TEXT: it is recorded in releases.yml")
+    rest = [r for r in ledger if r is not entry]
+    withdrawal = None
+    if committed:
+        withdrawal = Withdrawal(effective=effective, on=today, justification=justification.strip(),
+                                hashes=dict(entry.hashes))
+        withdrawals = [*withdrawals, withdrawal]
+    write_atomic(ledger_path, dump_releases(rest, withdrawals))
+    return withdrawal

@@ -7,11 +7,7 @@ import json
 from xml.sax.saxutils import escape, quoteattr
 
 from . import i18n
-from .site import SiteBuilder, policy_url
-
-
-def _abs(site_url: str, path: str) -> str:
-    return (site_url.rstrip("/") + "/" + path) if site_url else path
+from .site import SiteBuilder
 
 
 def changes_json(builder: SiteBuilder, site_url: str = "") -> str:
@@ -25,7 +21,7 @@ def changes_json(builder: SiteBuilder, site_url: str = "") -> str:
             r = v.release
             if v.effective <= builder.today:
                 cur = v.key
-            compare = {lg: _abs(site_url, policy_url(lg, m.id, f"compare/{prev.key}...{v.key}"))
+            compare = {lg: builder.absolute(site_url, builder.url(lg, m.id, f"compare/{prev.key}...{v.key}"))
                        for lg in v.texts if prev is not None and lg in prev.texts}
             rows.append({
                 "effective": v.key, "level": r.level, "computed_level": r.computed_level or r.level,
@@ -33,7 +29,7 @@ def changes_json(builder: SiteBuilder, site_url: str = "") -> str:
                 "notice_required": r.level in ("notice", "consent"),
                 "summary": r.summary or builder.change_summary(p, m.source_lang, prev, v),
                 "languages": list(v.texts), "content_hashes": dict(r.hashes),
-                "urls": {lg: _abs(site_url, policy_url(lg, m.id, v.key)) for lg in v.texts},
+                "urls": {lg: builder.absolute(site_url, builder.url(lg, m.id, v.key)) for lg in v.texts},
                 "compare_urls": compare, "previous": prev.key if prev else None,
             })
             prev = v
@@ -49,20 +45,20 @@ def atom_feed(builder: SiteBuilder, p, lang: str, site_url: str = "") -> str:
     m = p.manifest
     versions = [v for v in p.versions if lang in v.texts]
     updated = (versions[-1].key if versions else "1970-01-01") + "T00:00:00Z"
-    base = policy_url(lang, m.id)
-    feed_id = _abs(site_url, base) if site_url else f"tag:policygen,2000:{m.id}/{lang}"
+    base = builder.url(lang, m.id)
+    feed_id = builder.absolute(site_url, base) if site_url else f"tag:policygen,2000:{m.id}/{lang}"
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(lang)}>',
            f"  <title>{escape(m.title(lang))}: {escape(i18n.t(lang, 'versions'))}</title>",
            f"  <id>{escape(feed_id)}</id>",
            f"  <updated>{updated}</updated>",
            f"  <author><name>{escape((m.entity or {}).get('name') or m.id)}</name></author>",
-           f'  <link rel="self" href={quoteattr(_abs(site_url, base + "feed.xml") if site_url else "feed.xml")}/>',
-           f'  <link rel="alternate" href={quoteattr(_abs(site_url, base) if site_url else "./")}/>']
+           f'  <link rel="self" href={quoteattr(builder.absolute(site_url, base + "feed.xml") if site_url else "feed.xml")}/>',
+           f'  <link rel="alternate" href={quoteattr(builder.absolute(site_url, base) if site_url else "./")}/>']
     for i, v in enumerate(versions):
         prev = versions[i - 1] if i > 0 else None
         r = v.release
-        link = _abs(site_url, policy_url(lang, m.id, v.key)) if site_url else f"{v.key}/"
+        link = builder.absolute(site_url, builder.url(lang, m.id, v.key)) if site_url else f"{v.key}/"
         entry_id = link if site_url else f"tag:policygen,2000:{m.id}/{lang}/{v.key}"
         title = f"{i18n.format_day(v.effective, lang)}: {i18n.t(lang, 'level_' + r.level)}"
         summary = r.summary or builder.change_summary(p, lang, prev, v)
@@ -70,8 +66,8 @@ def atom_feed(builder: SiteBuilder, p, lang: str, site_url: str = "") -> str:
                  f"    <updated>{v.key}T00:00:00Z</updated>", f"    <published>{v.key}T00:00:00Z</published>",
                  f'    <link rel="alternate" href={quoteattr(link)}/>']
         if prev is not None:
-            cmp = policy_url(lang, m.id, f"compare/{prev.key}...{v.key}")
-            entry.append(f'    <link rel="related" href={quoteattr(_abs(site_url, cmp) if site_url else "compare/" + prev.key + "..." + v.key + "/")}/>')
+            cmp = builder.url(lang, m.id, f"compare/{prev.key}...{v.key}")
+            entry.append(f'    <link rel="related" href={quoteattr(builder.absolute(site_url, cmp) if site_url else "compare/" + prev.key + "..." + v.key + "/")}/>')
         entry.append(f'    <category term={quoteattr(r.level)}/>')
         entry.append(f"    <summary>{escape(summary)}</summary>")
         entry.append("  </entry>")

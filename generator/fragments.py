@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 import yaml
 
 from .errors import Finding
-from .model import LEVELS, Clause, Manifest, PolicyText, Release
+from .model import LEVELS, Clause, Manifest, PolicyText, Release, Withdrawal
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -24,7 +24,7 @@ FACT_KEYS = (
 )
 CLAUSE_KEYS = {"id", "title", "source_hash", "translation_of", *FACT_KEYS}
 REGIMES = ("gdpr", "pipl", "ccpa")
-NUMBERINGS = ("decimal", "roman", "none")
+NUMBERINGS = ("decimal", "roman", "chinese", "none")
 
 
 class Source(Protocol):
@@ -257,10 +257,14 @@ def parse_manifest(text: str, path: str, findings: list[Finding], policy_id: str
                                     hint="known regimes: " + ", ".join(REGIMES)))
             ok = False
     numbering = data.get("numbering", "decimal")
-    if numbering not in NUMBERINGS:
+    styles = numbering.values() if isinstance(numbering, dict) else [numbering]
+    if any(not isinstance(n, str) or n not in NUMBERINGS for n in styles):
         findings.append(Finding(path, line("numbering"), f"unknown numbering {numbering!r}",
-                                hint="use one of: " + ", ".join(NUMBERINGS)))
+                                hint="use one of: " + ", ".join(NUMBERINGS)
+                                + ", or one per language, e.g. numbering: {en: roman, zh-CN: chinese}"))
         ok = False
+    elif isinstance(numbering, dict):
+        numbering = tuple(sorted((str(k), v) for k, v in numbering.items()))
     notice_days = data.get("notice_days", 30)
     if not isinstance(notice_days, int) or isinstance(notice_days, bool) or notice_days < 0:
         findings.append(Finding(path, line("notice_days"), "notice_days must be a whole number of days"))
@@ -302,27 +306,54 @@ def parse_date(value, path: str, line: int | None, findings: list[Finding]) -> d
 
 
 def parse_releases(text: str, path: str, findings: list[Finding]) -> list[Release]:
-    releases, found = _parse_releases(text, path)
+    releases, _withdrawn, found = _parse_ledger(text, path)
     findings.extend(found)
     return list(releases)
 
 
+def parse_ledger(text: str, path: str, findings: list[Finding]) -> tuple[list[Release], list[Withdrawal]]:
+    """The releases and the withdrawals a ledger records."""
+    releases, withdrawn, found = _parse_ledger(text, path)
+    findings.extend(found)
+    return list(releases), list(withdrawn)
+
+
 @functools.lru_cache(maxsize=1024)
-def _parse_releases(text: str, path: str) -> tuple[tuple[Release, ...], tuple[Finding, ...]]:
+def _parse_ledger(text: str, path: str) -> tuple[tuple[Release, ...], tuple[Withdrawal, ...], tuple[Finding, ...]]:
     # Memoised: a build reads each commit's ledger twice (its releases, and the policy's checks).
     findings: list[Finding] = []
-    return tuple(_parse_releases_text(text, path, findings)), tuple(findings)
-
-
-def _parse_releases_text(text: str, path: str, findings: list[Finding]) -> list[Release]:
     data = load_yaml(text, path, findings)
     if data is None:
-        return []
+        return (), (), tuple(findings)
     entries = data.get("releases") if isinstance(data, dict) else data
     if not isinstance(entries, list):
         findings.append(Finding(path, 1, "releases.yml must hold 'releases:', a list of versions"))
-        return []
-    lines = [i + 1 for i, ln in enumerate(text.splitlines()) if re.match(r"^\s*-\s+effective\s*:", ln)]
+        return (), (), tuple(findings)
+    releases = _parse_releases_list(entries, _entry_lines(text, "releases"), path, findings)
+    withdrawn = isinstance(data, dict) and data.get("withdrawn")
+    withdrawals = _parse_withdrawals(withdrawn, _entry_lines(text, "withdrawn"), path, findings) if withdrawn else []
+    taken = {w.effective: w for w in withdrawals}
+    for r in releases:
+        if r.effective in taken:
+            findings.append(Finding(path, r.line or None, f"version {r.key} is listed both as released and as withdrawn",
+                                    hint=f"the withdrawal is at line {taken[r.effective].line}; a withdrawn date "
+                                         "is not used again: release the corrected text under another date"))
+    return tuple(releases), tuple(withdrawals), tuple(findings)
+
+
+def _entry_lines(text: str, section: str) -> list[int]:
+    """The line of each '- effective:' item under a top-level key (or of a bare list)."""
+    lines, inside = [], not re.search(r"^[A-Za-z_]\w*\s*:", text, re.M)
+    for i, ln in enumerate(text.splitlines()):
+        top = re.match(r"^([A-Za-z_]\w*)\s*:", ln)
+        if top:
+            inside = top.group(1) == section
+        elif inside and re.match(r"^\s*-\s+effective\s*:", ln):
+            lines.append(i + 1)
+    return lines
+
+
+def _parse_releases_list(entries: list, lines: list[int], path: str, findings: list[Finding]) -> list[Release]:
     out: list[Release] = []
     seen: dict = {}
     for i, e in enumerate(entries):
@@ -360,6 +391,38 @@ def _parse_releases_text(text: str, path: str, findings: list[Finding]) -> list[
     return sorted(out, key=lambda r: r.effective)
 
 
+def _parse_withdrawals(entries, lines: list[int], path: str, findings: list[Finding]) -> list[Withdrawal]:
+    if not isinstance(entries, list):
+        findings.append(Finding(path, None, "'withdrawn' must be a list of withdrawn releases",
+                                hint="withdrawals are written by 'policygen release --withdraw'; restore it from git"))
+        return []
+    out = []
+    for i, e in enumerate(entries):
+        line = lines[i] if i < len(lines) else None
+        if not isinstance(e, dict) or "effective" not in e or "withdrawn_on" not in e:
+            findings.append(Finding(path, line, "each withdrawal needs 'effective' and 'withdrawn_on' dates",
+                                    hint="withdrawals are written by 'policygen release --withdraw'"))
+            continue
+        eff = parse_date(e["effective"], path, line, findings)
+        on = parse_date(e["withdrawn_on"], path, line, findings)
+        why = e.get("justification")
+        content = e.get("content") or {}
+        if eff is None or on is None:
+            continue
+        if not isinstance(why, str) or not why.strip():
+            findings.append(Finding(path, line, f"the withdrawal of {eff} has no justification",
+                                    hint="a withdrawal is part of the legal record: say why"))
+            continue
+        if on >= eff:
+            findings.append(Finding(path, line, f"version {eff} was withdrawn on {on}, when it was already in force",
+                                    hint="only a version not yet in force can be withdrawn; correct it with a new version"))
+            continue
+        out.append(Withdrawal(effective=eff, on=on, justification=why.strip(),
+                              hashes={str(k): str(v) for k, v in content.items()} if isinstance(content, dict) else {},
+                              line=line or 0))
+    return out
+
+
 def release_to_yaml(r: Release) -> dict:
     entry = {"effective": r.effective.isoformat(), "level": r.level}
     if r.computed_level and r.computed_level != r.level:
@@ -376,12 +439,18 @@ def release_to_yaml(r: Release) -> dict:
     return entry
 
 
-def dump_releases(releases: list[Release]) -> str:
+def withdrawal_to_yaml(w: Withdrawal) -> dict:
+    return {"effective": w.key, "withdrawn_on": w.on.isoformat(), "justification": w.justification,
+            "content": dict(w.hashes)}
+
+
+def dump_releases(releases: list[Release], withdrawals: list[Withdrawal] = ()) -> str:
     head = ("# Release ledger: one entry per published version. Written by `policygen release`;\n"
             "# reviewed in pull requests like any other change. Do not edit released entries.\n")
-    body = yaml.safe_dump({"releases": [release_to_yaml(r) for r in sorted(releases, key=lambda r: r.effective)]},
-                          allow_unicode=True, sort_keys=False, width=100)
-    return head + body
+    data = {"releases": [release_to_yaml(r) for r in sorted(releases, key=lambda r: r.effective)]}
+    if withdrawals:
+        data["withdrawn"] = [withdrawal_to_yaml(w) for w in sorted(withdrawals, key=lambda w: w.effective)]
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
 def load_policy(src: Source, root: str, policy_id: str, findings: list[Finding], *, ledger: bool = True,

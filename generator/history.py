@@ -68,7 +68,8 @@ class Repository:
         its history."""
         path = f"{self.prefix}/{relpath}" if self.prefix else relpath
         try:
-            out = self.repo.git.log("--format=%x00%H", "--name-only", "--follow", "--", path)
+            # Paths unquoted: git would write 'caf\303\251' for a folder named 'café'.
+            out = self._git().log("--format=%x00%H", "--name-only", "--follow", "--", path)
         except git.GitCommandError as exc:
             raise GitError(f"git log failed: {exc.stderr.strip()}") from None
         found = []
@@ -82,6 +83,19 @@ class Repository:
             found.append((lines[0], at))
         found.reverse()
         return found
+
+    def _git(self):
+        return self.repo.git(c="core.quotePath=false")
+
+    def commits_since(self, commit: str, relpath: str) -> list[tuple[str, str]]:
+        """(commit, relpath), oldest first, for each commit after ``commit`` (up to HEAD) that
+        changed ``relpath``."""
+        path = f"{self.prefix}/{relpath}" if self.prefix else relpath
+        try:
+            out = self._git().log("--reverse", "--format=%H", f"{commit}..HEAD", "--", path)
+        except git.GitCommandError as exc:
+            raise GitError(f"git log failed: {exc.stderr.strip()}") from None
+        return [(c, relpath) for c in out.split()]
 
     def resolve(self, rev: str) -> str:
         try:

@@ -49,6 +49,11 @@ STRINGS = {
         "first_version": "First published version.",
         "no_text_change": "No change in the text.",
         "and_more": "and {n} more",
+        "redline_note": "The text that follows is the version of {new} with every change since {old} as a tracked "
+                        "change by policygen: Accept All Changes gives the text of {new}, Reject All Changes the "
+                        "text of {old}.",
+        "content_hash": "Content hash",
+        "table_in": "Table in “{title}”",
     },
     "zh-CN": {
         "effective": "生效日期：{date}",
@@ -91,6 +96,10 @@ STRINGS = {
         "first_version": "首次发布的版本。",
         "no_text_change": "文本无变更。",
         "and_more": "等另外 {n} 项",
+        "redline_note": "以下正文为{new}版本，自{old}以来的每一处变更均以 policygen 的修订标记显示："
+                        "“接受所有修订”即得到{new}版本的文本，“拒绝所有修订”即得到{old}版本的文本。",
+        "content_hash": "内容哈希",
+        "table_in": "“{title}”中的表格",
     },
 }
 

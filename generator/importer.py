@@ -22,6 +22,7 @@ DATE_LINE_RE = re.compile(
     r"(?P<y>\d{4})\s*[./\-年]\s*(?P<m>\d{1,2})\s*[./\-月]\s*(?P<d>\d{1,2})\s*日?\s*\.?\s*$", re.I)
 BULLET_RE = re.compile(r"^\s*[•·●▪◦\-*–]\s+(?P<text>.*)$")
 ITEM_RE = re.compile(r"^\s*(?P<label>\(\s*(?:\d{1,2}|[a-z]|[ivx]{1,4})\s*\)|(?:\d{1,2}|[a-z])\))\s*(?P<text>\S.*)$")
+ENTITY_RE = re.compile(r"\b(co\.,?\s*ltd|inc\.?|gmbh|llc|limited|corp)\b|有限公司", re.I)  # a company name line
 RESIDUE_RE = re.compile(r"^(scroll|back to top|top|print|share|menu|close|cookie settings|accept all)$", re.I)
 
 
@@ -186,8 +187,7 @@ def parse_text(text: str) -> ImportedPolicy:
     pre_end = heads[0][0] if heads else len(lines)
     pre = [ln for ln in lines[:pre_end]]
     nonempty = [ln.strip() for ln in pre if ln.strip()]
-    if nonempty and re.search(r"\b(co\.,?\s*ltd|inc\.?|gmbh|llc|limited|corp)\b|有限公司", nonempty[0], re.I) \
-            and len(nonempty[0]) < 120:
+    if nonempty and ENTITY_RE.search(nonempty[0]) and len(nonempty[0]) < 120:
         policy.entity = nonempty[0]
         idx = next(i for i, ln in enumerate(pre) if ln.strip() == nonempty[0])
         pre[idx] = ""

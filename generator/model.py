@@ -85,7 +85,7 @@ class Manifest:
     entity: dict = field(default_factory=dict, compare=False, hash=False)
     regimes: tuple = ("gdpr",)
     notice_days: int = 30
-    numbering: str = "decimal"  # decimal | roman | none
+    numbering: str | tuple = "decimal"  # decimal | roman | chinese | none, or ((lang, style), ...)
     unnumbered: tuple = ()  # clause ids rendered without a number (e.g. an introduction)
     promises: dict = field(default_factory=dict, compare=False, hash=False)
     path: str = field(default="", compare=False)
@@ -96,6 +96,16 @@ class Manifest:
 
     def title(self, lang: str) -> str:
         return self.titles.get(lang) or self.titles.get(self.source_lang) or self.id
+
+    def numbering_for(self, lang: str) -> str:
+        """The clause numbering of one language: its own entry when policy.yml names one per
+        language; else the policy's, written the Chinese way ("一、") in Chinese."""
+        if isinstance(self.numbering, tuple):
+            given = dict(self.numbering)
+            return given.get(lang) or given.get(lang.split("-")[0]) or given.get("*", "decimal")
+        if self.numbering != "none" and lang.split("-")[0] == "zh":
+            return "chinese"
+        return self.numbering
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,30 @@ class Release:
     @property
     def languages(self) -> list:
         return list(self.hashes)
+
+    @functools.cached_property
+    def record(self) -> str:
+        """What never changes once the entry is committed (the ledger is append-only): its
+        date, levels, justification, backfill flag and content hashes. The summary and the
+        lagging translations are descriptions, not the legal record."""
+        return canonical_json({"effective": self.key, "level": self.level, "computed_level": self.computed_level,
+                               "justification": self.justification, "backfill": self.backfill,
+                               "content": self.hashes})
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A release taken back before it took effect, recorded under 'withdrawn:' in releases.yml."""
+
+    effective: date
+    on: date  # the day it was withdrawn
+    justification: str
+    hashes: dict = field(default_factory=dict, compare=False, hash=False)  # what the withdrawn entry recorded
+    line: int = field(default=0, compare=False)
+
+    @property
+    def key(self) -> str:
+        return self.effective.isoformat()
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from .errors import PolicyError
 from .feeds import atom_feed, changes_json
 from .cache import KeptTexts, ShardedMemo, code_fingerprint, open_cache, site_fingerprint
 from .historycache import CommitMemo
+from .mount import check_clashes, nav_entry_for, normalize_prefix, page_dest
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
 from .project import build_date, load_project
 from .render import RenderCache
@@ -49,7 +50,9 @@ class PolicygenConfig(Config):
     cache_dir = c.Optional(c.Type(str))  # the cache folder (see cache.py)
     site_names = c.Type(dict, default={})  # the site's name per language, e.g. {zh-CN: 隐私政策}
     pdf = c.Type(bool, default=False)  # print each version to <lang>/<policy>/<date>/policy.pdf (needs Chromium)
+    docx = c.Type(bool, default=False)  # a Word redline next to each compare page: compare/<OLD>...<NEW>/redline.docx
     jobs = c.Optional(c.Type(int))  # processes making the pages kept out of search (default: one per CPU)
+    prefix = c.Type(str, default="")  # the folder of the site the policies live in, e.g. legal/privacy (default: its root)
 
 
 def theme_dir() -> str:
@@ -84,6 +87,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         # What earlier builds read at each commit.
         memo = CommitMemo(kept, code) if kept is not None else None
         try:
+            self.prefix = normalize_prefix(self.config.prefix, _config_name(config),
+                                           _line_of(config.config_file_path, "prefix:"))
             self.today = build_date(self.config.date or os.environ.get("POLICYGEN_DATE"))
             sites, _warnings = load_project(self.src, include_draft=draft, memo=memo)
         except PolicyError as exc:
@@ -96,7 +101,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         if kept is not None:
             diffmemo.use(ShardedMemo(kept, code))
         self.cache = RenderCache(self.disk, code)
-        self.builder = SiteBuilder(sites, self.today, self.cache, memo=_SERVE_PAGES if self.serving else None)
+        self.builder = SiteBuilder(sites, self.today, self.cache, memo=_SERVE_PAGES if self.serving else None,
+                                   prefix=self.prefix)
         # Finished pages kept between builds (serve keeps its own, in memory).
         self.store = kept
         if self.store is not None:
@@ -107,22 +113,48 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         # PDFs are opt-in (a browser is heavy) and never made by the live preview.
         self.pdf = (self.config.pdf or os.environ.get("POLICYGEN_PDF") == "1") and not self.serving
         self.builder.pdf = self.pdf
+        self.docx = (self.config.docx or os.environ.get("POLICYGEN_DOCX") == "1") and not self.serving
+        self.builder.docx = self.docx
         # MkDocs' own sitemap lists every page; ours lists the versions in force (publish.sitemap_xml).
-        config.theme.static_templates.discard("sitemap.xml")
+        # Under a prefix, the site's own stays at its root and ours goes into the prefix.
+        if not self.prefix:
+            config.theme.static_templates.discard("sitemap.xml")
         return config
 
     def on_files(self, files: Files, config) -> Files:
         kept = [f for f in files if not _inside(f.abs_src_path, self.src)]
         out = Files(kept)
-        # Rendering the clauses is a third of a cold build: done first, on every CPU.
-        self.cache.render_many(self.builder.clause_bodies(), self.jobs)
+        # The site's own files (not the theme's): policygen never writes in their place. Its index
+        # page is made only where the site has none.
+        site = {f.dest_uri: _shown(f) for f in kept if not any(_inside(f.abs_src_path, d) for d in config.theme.dirs)}
+        plan = self.builder.plan(home=page_dest(self.prefix + "index.md") not in site)
         self.pages = {}  # src -> Page: the pages in the search index, which MkDocs builds
         # Everything else (dated, upcoming, draft and compare pages, embeds; nearly all of the
         # site) policygen makes, puts through the theme and writes itself in on_env, one page
         # at a time and in worker processes: MkDocs would hold every page until the end of
         # the build and make them one by one.
         self.outputs = []
-        for planned in self.builder.plan():
+        site_url = config.site_url or ""
+        for p in self.sites:
+            for lang in p.manifest.languages:
+                self.outputs.append(Output(self.builder.url(lang, p.manifest.id) + "feed.xml", (p.manifest.id, lang),
+                                           _feed_maker(self.builder, p, lang, site_url), page=False,
+                                           what=("feed.xml", lang, site_url)))
+        # The whole site's feed: made last, from the change summaries the workers send back.
+        self.outputs.append(Output(self.prefix + "changes.json", None, lambda: changes_json(self.builder, site_url),
+                                   page=False, what=("changes.json", site_url, self.today)))  # it names the build date
+        self.outputs.extend(Output(path, group, make, page=False, what=what, deps=deps)
+                            for path, group, what, deps, make in embed_files(self.builder, site_url))
+        ours = {page_dest(pl.src): f"page /{pl.src[:-len('index.md')]}" for pl in plan}
+        ours.update((o.path, f"file /{o.path}") for o in self.outputs)
+        ours[self.prefix + "sitemap.xml"] = f"file /{self.prefix}sitemap.xml"
+        try:
+            check_clashes(site, ours, _config_name(config))
+        except PolicyError as exc:
+            raise PluginError(exc.format()) from None
+        # Rendering the clauses is a third of a cold build: done first, on every CPU.
+        self.cache.render_many(self.builder.clause_bodies(), self.jobs)
+        for planned in plan:
             if not planned.search:
                 self.outputs.append(Output(planned.src, planned.group, planned.make, page=True, what=planned.what,
                                            deps=planned.deps))
@@ -131,26 +163,17 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             # The body is empty: the page's metadata is handed over in on_page_markdown and its
             # HTML in on_page_content, with no Markdown or YAML round trip.
             out.append(File.generated(config, page.src, content="", inclusion=InclusionLevel.INCLUDED
-                                      if page.src == "index.md" else InclusionLevel.NOT_IN_NAV))
+                                      if page.src == self.prefix + "index.md" else InclusionLevel.NOT_IN_NAV))
             self.pages[page.src] = page
-        site_url = config.site_url or ""
-        for p in self.sites:
-            for lang in p.manifest.languages:
-                self.outputs.append(Output(f"{lang}/{p.manifest.id}/feed.xml", (p.manifest.id, lang),
-                                           _feed_maker(self.builder, p, lang, site_url), page=False,
-                                           what=("feed.xml", lang, site_url)))
-        # The whole site's feed: made last, from the change summaries the workers send back.
-        self.outputs.append(Output("changes.json", None, lambda: changes_json(self.builder, site_url), page=False,
-                                   what=("changes.json", site_url, self.today)))  # it names the build date
-        self.outputs.extend(Output(path, group, make, page=False, what=what, deps=deps)
-                            for path, group, what, deps, make in embed_files(self.builder, site_url))
-        # Ours replace the theme's sitemap template (now a plain file, see on_config); a robots.txt
-        # of the project's own is kept.
-        for f in [f for f in out if f.src_uri == "sitemap.xml"]:
-            out.remove(f)
-        out.append(File.generated(config, "sitemap.xml", content=sitemap_xml(self.builder, site_url)))
+        # Ours replaces the theme's sitemap template (now a plain file, see on_config); under a
+        # prefix it sits beside the policies. A robots.txt of the project's own is kept.
+        if not self.prefix:
+            for f in [f for f in out if f.src_uri == "sitemap.xml"]:
+                out.remove(f)
+        out.append(File.generated(config, self.prefix + "sitemap.xml", content=sitemap_xml(self.builder, site_url)))
         if out.get_file_from_path("robots.txt") is None:
-            out.append(File.generated(config, "robots.txt", content=robots_txt(site_url)))
+            sitemaps = ("sitemap.xml", self.prefix + "sitemap.xml") if self.prefix else ("sitemap.xml",)
+            out.append(File.generated(config, "robots.txt", content=robots_txt(site_url, sitemaps)))
         return out
 
     def on_nav(self, nav, config, files):
@@ -243,7 +266,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         page.meta = copy.deepcopy(made.meta)  # the theme and other plugins may change theirs
         page.markdown = ""
         page.content = ""
-        page.toc = get_toc([])
+        page.toc = get_toc(made.toc)
         page.active = True
         config._current_page = page
         try:
@@ -268,12 +291,22 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         config.site_name = self.config.site_names.get(lang, self._site_name)
         context["config"] = config
         _publishing_context(context, page, config.site_url or "")
+        # A policy page outside the site's nav marks the nav entry (a tab) that leads to it.
+        self._lit = None
+        if lang and nav is not None and not any(p.active for p in nav.pages):
+            found = nav_entry_for(page.url, [p.url for p in nav.pages])
+            if found is not None:
+                self._lit = nav.pages[found]
+                self._lit.active = True
         return context
 
     def on_post_page(self, output, page, config):
         # The next page, and the 404 page (rendered without a page), start from the site's own
         # name: otherwise which page a process rendered last would show in the 404 title.
         config.site_name = self._site_name
+        lit, self._lit = getattr(self, "_lit", None), None
+        if lit is not None:
+            lit.active = False
         return output
 
     def on_page_read_source(self, page, config):
@@ -288,13 +321,20 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
 
     def on_page_content(self, html, page, config, files):
         spec = self.pages.get(page.file.src_uri)
-        return html if spec is None else spec.html
+        if spec is None:
+            return html
+        page.toc = get_toc(spec.toc)  # the clauses, for the theme's contents sidebar and skip link
+        return spec.html
 
     @event_priority(100)  # first: other plugins' post_build may read the whole site
     def on_post_build(self, config):
         self._finish_outputs()
         if self.disk is not None:
             self.disk.prune()
+        if self.docx:
+            from .publish import write_redlines
+
+            write_redlines(self.builder, config.site_dir)
         if self.pdf:
             from .pdf import print_pdfs
             from .publish import pdf_targets
@@ -391,6 +431,31 @@ def _publishing_context(context, page, site_url: str) -> None:
     if meta.get("effective") and meta.get("content_hash"):
         context["pg_print_css"] = Markup(print_css(meta.get("html_lang") or "en", meta.get("title") or page.title,
                                                    meta["effective"], meta["content_hash"]))
+
+
+def _config_name(config) -> str:
+    return _config_relative(config.config_file_path) if config.config_file_path else "mkdocs.yml"
+
+
+def _line_of(path: str | None, key: str) -> int | None:
+    """The line of the config file that sets ``key`` (the first one), for error messages."""
+    try:
+        with open(path or "", encoding="utf-8") as fh:
+            return next((n for n, text in enumerate(fh, 1) if text.strip().startswith(key)), None)
+    except OSError:
+        return None
+
+
+def _shown(f: File) -> str:
+    """A site file as its author knows it: its path under the docs folder, or the plugin that made it."""
+    if f.abs_src_path:
+        return _config_relative(f.abs_src_path)
+    return f"{f.src_uri} (made by {getattr(f, 'generated_by', None) or 'a plugin'})"
+
+
+def _config_relative(path: str) -> str:
+    rel_path = os.path.relpath(path)
+    return path if rel_path.startswith("..") else rel_path
 
 
 def _inside(path: str | None, folder: str) -> bool:

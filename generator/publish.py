@@ -11,13 +11,14 @@ relative to the site, or absolute under ``site_url`` where a file is read out of
 from __future__ import annotations
 
 import json
+import os
 from xml.sax.saxutils import escape as xml_escape, quoteattr
 from typing import Callable
 
 from markupsafe import Markup, escape
 
 from . import i18n
-from .site import ENV, clause_numbers, policy_url, rel
+from .site import ENV, REDLINE_DOCX, clause_numbers, compare_pairs, rel
 from .versions import current_version, upcoming_versions
 
 EMBED_FILES = ("embed.html", "embed.json")
@@ -58,9 +59,9 @@ def embed_data(builder, p, lang: str, v, site_url: str = "", folder: str | None 
     """The machine-readable embed of one version in one language (``embed.json``, in
     ``folder``: the version's own by default)."""
     m = p.manifest
-    folder = folder or policy_url(lang, m.id, v.key)
+    folder = folder or builder.url(lang, m.id, v.key)
     text = v.texts[lang]
-    nums = clause_numbers(text.manifest, text.clauses)
+    nums = clause_numbers(text.manifest, text.clauses, text.lang)
     r = v.release
     versions = _versions(p, lang)
     return {
@@ -70,12 +71,12 @@ def embed_data(builder, p, lang: str, v, site_url: str = "", folder: str | None 
         "level": r.level, "notice_required": r.level in ("notice", "consent"),
         "consent_required": r.level == "consent",
         "content_hash": content_hash(v, lang), "hash_algorithm": "sha256",
-        "url": abs_url(site_url, policy_url(lang, m.id, v.key)),
-        "current_url": abs_url(site_url, policy_url(lang, m.id)),
-        "archive_url": abs_url(site_url, policy_url(lang, m.id, "archive")),
-        "embed_html": abs_url(site_url, folder + "embed.html"),
-        "pdf_url": abs_url(site_url, policy_url(lang, m.id, v.key) + "policy.pdf") if builder.pdf else None,
-        "clauses": [{"id": c.id, "number": nums.get(c.id, ""), "title": c.title,
+        "url": builder.absolute(site_url, builder.url(lang, m.id, v.key)),
+        "current_url": builder.absolute(site_url, builder.url(lang, m.id)),
+        "archive_url": builder.absolute(site_url, builder.url(lang, m.id, "archive")),
+        "embed_html": builder.absolute(site_url, folder + "embed.html"),
+        "pdf_url": builder.absolute(site_url, builder.url(lang, m.id, v.key) + "policy.pdf") if builder.pdf else None,
+        "clauses": [{"id": c.id, "number": nums.get(c.id, "").rstrip(".、"), "label": nums.get(c.id, ""), "title": c.title,
                      "html": builder.cache.render(c.body)} for c in text.clauses],
     }
 
@@ -112,9 +113,9 @@ def embed_files(builder, site_url: str = "") -> list[tuple[str, tuple, tuple, Ca
         for lang in m.languages:
             versions = _versions(p, lang)
             main = main_version(builder.today, versions)
-            targets = [(policy_url(lang, m.id, v.key), v) for v in versions]
+            targets = [(builder.url(lang, m.id, v.key), v) for v in versions]
             if main is not None:
-                targets.insert(0, (policy_url(lang, m.id), main))
+                targets.insert(0, (builder.url(lang, m.id), main))
             for base, v in targets:
                 deps = _embed_deps(builder, m, v, status(builder.today, versions, v))
                 for name, make in (("embed.html", embed_html), ("embed.json", embed_json)):
@@ -138,7 +139,7 @@ def sitemap_entries(builder) -> list[dict]:
     """Indexable pages only: the home page, each policy's page in force and its archive, with
     the other languages as alternates. Superseded, upcoming, compare and draft pages are left
     out (they carry noindex, or a canonical link to the page in force)."""
-    entries = [{"path": "", "lastmod": None, "alternates": []}]
+    entries = [{"path": builder.prefix, "lastmod": None, "alternates": []}]
     for p in builder.policies:
         m = p.manifest
         current = {}
@@ -151,11 +152,11 @@ def sitemap_entries(builder) -> list[dict]:
         langs = [lg for lg in m.languages if lg in current]
         default = m.source_lang if m.source_lang in current else langs[0]
         for what in ("", "archive"):
-            alternates = [{"lang": lg, "path": policy_url(lg, m.id, what)} for lg in langs]
+            alternates = [{"lang": lg, "path": builder.url(lg, m.id, what)} for lg in langs]
             if len(langs) > 1:
-                alternates.append({"lang": "x-default", "path": policy_url(default, m.id, what)})
+                alternates.append({"lang": "x-default", "path": builder.url(default, m.id, what)})
             for lang in langs:
-                entries.append({"path": policy_url(lang, m.id, what),
+                entries.append({"path": builder.url(lang, m.id, what),
                                 "lastmod": current[lang].key if not what else None,
                                 "alternates": alternates if len(langs) > 1 else []})
     return entries
@@ -181,12 +182,13 @@ def sitemap_xml(builder, site_url: str = "") -> str:
     return "\n".join(out) + "\n"
 
 
-def robots_txt(site_url: str = "") -> str:
+def robots_txt(site_url: str = "", sitemaps: tuple[str, ...] = ("sitemap.xml",)) -> str:
+    """``sitemaps``: the site's (MkDocs' own, when policygen's pages live under a prefix) and ours."""
     lines = ["# policygen: superseded and upcoming versions are not blocked here: they carry",
              "# <meta name=\"robots\" content=\"noindex\"> and a canonical link, which crawlers must be able to read.",
              "User-agent: *", "Allow: /"]
     if site_url:
-        lines.append(f"Sitemap: {abs_url(site_url, 'sitemap.xml')}")
+        lines.extend(f"Sitemap: {abs_url(site_url, path)}" for path in sitemaps)
     return "\n".join(lines) + "\n"
 
 
@@ -232,6 +234,33 @@ def pdf_targets(builder) -> list[tuple[str, str, str, str]]:
     for p in builder.policies:
         for lang in p.manifest.languages:
             for v in _versions(p, lang):
-                page = policy_url(lang, p.manifest.id, v.key)
+                page = builder.url(lang, p.manifest.id, v.key)
                 out.append((page, page + "policy.pdf", v.key, content_hash(v, lang)))
     return out
+
+
+def docx_targets(builder) -> list[tuple]:
+    """(redline path, policy, lang, old version, new version) for each compare page."""
+    out = []
+    for p in builder.policies:
+        for lang in p.manifest.languages:
+            versions = _versions(p, lang)
+            for old, new in compare_pairs(versions, current_version(versions, builder.today)):
+                out.append((builder.url(lang, p.manifest.id, f"compare/{old.key}...{new.key}") + REDLINE_DOCX,
+                            p, lang, old, new))
+    return out
+
+
+def write_redlines(builder, site_dir: str) -> list[str]:
+    """The Word redline of each comparison, next to its compare page."""
+    from .docxout import redline_docx
+    from .worktree import write_atomic
+
+    written = []
+    for path, p, lang, old, new in docx_targets(builder):
+        _d, cls = builder.compared(p, lang, old, new, keep=False)
+        data = redline_docx(old.texts[lang], new.texts[lang], lang=lang, old_ref=old.key, old_effective=old.effective,
+                            new_ref=new.key, new_effective=new.effective, cls=cls, when=new.effective)
+        write_atomic(os.path.join(site_dir, *path.split("/")), data)
+        written.append(path)
+    return written

@@ -5,6 +5,7 @@ policies and their versions. Pure; the MkDocs plugin turns these into pages.
 from __future__ import annotations
 
 import posixpath
+import re
 from html import escape as html_escape
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +31,7 @@ class Page:
     lang: str
     html: str = ""
     meta: dict = field(default_factory=dict)
+    toc: list = field(default_factory=list)  # MkDocs toc tokens: the theme's contents sidebar and skip link
 
 
 @dataclass(frozen=True)
@@ -91,18 +93,41 @@ def roman(n: int) -> str:
     return out
 
 
-def clause_numbers(manifest: Manifest, clauses) -> dict:
-    """Numbers are derived from order, so reordering never needs a text edit."""
+CJK_DIGITS = "〇一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 21 -> 二十一: how Chinese legal text numbers its sections."""
+    if n < 10:
+        return CJK_DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return (CJK_DIGITS[tens] if tens > 1 else "") + "十" + (CJK_DIGITS[ones] if ones else "")
+    return str(n)
+
+
+def number_label(style: str, n: int) -> str:
+    """The number as written before a clause title, its punctuation included ("I.", "1.", "一、")."""
+    if style == "chinese":
+        return chinese_number(n) + "、"
+    return (roman(n) if style == "roman" else str(n)) + "."
+
+
+def clause_numbers(manifest: Manifest, clauses, lang: str | None = None) -> dict:
+    """Numbers are derived from order, so reordering never needs a text edit; the style is
+    the manifest's for the language (``Manifest.numbering_for``)."""
+    style = manifest.numbering_for(lang or manifest.source_lang)
     out, n = {}, 0
     for c in clauses:
-        if manifest.numbering == "none" or c.id in manifest.unnumbered:
+        if style == "none" or c.id in manifest.unnumbered:
             out[c.id] = ""
             continue
         n += 1
-        out[c.id] = roman(n) if manifest.numbering == "roman" else str(n)
+        out[c.id] = number_label(style, n)
     return out
 
 
+REDLINE_DOCX = "redline.docx"  # in each compare page's folder (policygen build --docx)
 ALL_PAIRS_UP_TO = 12  # versions; beyond this, consecutive pairs and pairs with the current version
 
 
@@ -141,8 +166,35 @@ def nearby(versions: list, *keys: str) -> list:
     return [versions[i] for i in sorted(keep)]
 
 
-def policy_url(lang: str, policy: str, what: str = "") -> str:
-    return f"{lang}/{policy}/" + (f"{what}/" if what else "")
+def policy_url(lang: str, policy: str, what: str = "", prefix: str = "") -> str:
+    """A policy page's URL; ``prefix`` is where policygen's pages live in the site (``""`` or
+    e.g. ``"legal/privacy/"``, see ``mount.normalize_prefix``)."""
+    return f"{prefix}{lang}/{policy}/" + (f"{what}/" if what else "")
+
+
+TABLE_OPEN, TABLE_CLOSE = re.compile(r"<table\b"), re.compile(r"</table>")
+
+
+def scrolling_tables(html: str, label: str) -> str:
+    """Each table of a clause inside a region of its own that scrolls sideways (and can be
+    scrolled from the keyboard: it takes focus), so a wide table never widens the page."""
+    if "<table" not in html:
+        return html
+    region = f'<div class="pg-scroll" role="region" tabindex="0" aria-label="{html_escape(label)}"><table'
+    return TABLE_CLOSE.sub("</table></div>", TABLE_OPEN.sub(region, html))
+
+
+MAIN_ID = "pg-main"  # the article of every policygen page: where the skip link lands
+
+
+def toc_tokens(title: str, entries) -> list[dict]:
+    """The page's contents for the theme (MkDocs toc tokens, names as HTML): the page itself
+    (level 1, so the theme's skip link goes to the article) holding one entry per
+    (anchor id, number, title)."""
+    children = [{"level": 2, "id": cid, "children": [],
+                 "name": html_escape(f"{number}{'' if number.endswith('、') else ' '}{name}" if number else name)}
+                for cid, number, name in entries]
+    return [{"level": 1, "id": MAIN_ID, "name": html_escape(title), "children": children}]
 
 
 class PageMemo:
@@ -174,8 +226,9 @@ class PageMemo:
 
 class SiteBuilder:
     def __init__(self, policies: list[PolicySite], today: date, cache: RenderCache | None = None,
-                 memo: PageMemo | None = None):
+                 memo: PageMemo | None = None, prefix: str = ""):
         self.policies = policies
+        self.prefix = prefix  # where the pages live in the site: "" (its root) or e.g. "legal/privacy/"
         self.today = today
         self.cache = cache or RenderCache()
         self.memo = memo  # policygen serve: reuse the pages of released versions
@@ -185,12 +238,24 @@ class SiteBuilder:
         self.kept_summaries = None  # get(what)/put(what, text): change summaries kept between builds
         self._version_deps: dict = {}  # id(version) -> (version, version_deps)
         self.pdf = False  # archive rows link each version's policy.pdf (policygen build --pdf)
+        self.docx = False  # archive rows link each comparison's redline.docx (policygen build --docx)
 
     def remember(self, p: PolicySite, what: tuple, make):
         """``make()``, or the same page from the previous rebuild when nothing it reads changed."""
         if self.memo is None:
             return make()
-        return self.memo.get(p, (repr(p.manifest), self.today, self.pdf), what, make)
+        return self.memo.get(p, (repr(p.manifest), self.today, self.pdf, self.docx, self.prefix), what, make)
+
+    def url(self, lang: str, policy: str, what: str = "") -> str:
+        """The site URL of a policy page (under the prefix); links between pages are relative."""
+        return policy_url(lang, policy, what, self.prefix)
+
+    def absolute(self, site_url: str, path: str) -> str:
+        """A site URL as machine-readable outputs give it: absolute under ``site_url``; without
+        one, relative to the prefix (the folder of changes.json), as with no prefix."""
+        if site_url:
+            return site_url.rstrip("/") + "/" + path
+        return path[len(self.prefix):] if path.startswith(self.prefix) else path
 
     def fingerprint(self, p: PolicySite) -> str:
         """A hash of everything the pages of released versions of ``p`` are made from: the
@@ -201,7 +266,7 @@ class SiteBuilder:
         days = p.manifest.notice_days
         versions = [(self.version_deps(v), v.effective > self.today, 0 <= (self.today - v.effective).days <= days)
                     for v in p.versions]
-        return sha256(repr((repr(p.manifest), self.pdf, versions)))
+        return sha256(repr((repr(p.manifest), self.pdf, self.docx, self.prefix, versions)))
 
     def version_deps(self, v: Version) -> tuple:
         """What pages read of a version: its ledger entry, commit and texts."""
@@ -231,10 +296,10 @@ class SiteBuilder:
                     seen.append(lg)
         return seen
 
-    def plan(self) -> list[Planned]:
-        """Every page of the site, to be made on demand: the home page, then each policy
-        language's pages."""
-        out = [Planned("index.md", True, None, self.home)]
+    def plan(self, home: bool = True) -> list[Planned]:
+        """Every page of the site, to be made on demand: the home page (unless the site has its
+        own there), then each policy language's pages."""
+        out = [Planned(self.prefix + "index.md", True, None, self.home)] if home else []
         for p in self.policies:
             for lang in p.manifest.languages:
                 out.extend(self.policy_plan(p, lang))
@@ -249,13 +314,14 @@ class SiteBuilder:
             entries.append({
                 "title": p.manifest.title(p.manifest.source_lang),
                 "entity": (p.manifest.entity or {}).get("name", ""),
-                "links": [{"lang": lg, "name": i18n.language_name(lg), "href": policy_url(lg, p.manifest.id),
+                "links": [{"lang": lg, "name": i18n.language_name(lg), "href": rel(self.prefix, self.url(lg, p.manifest.id)),
                            "title": p.manifest.title(lg)} for lg in p.manifest.languages],
             })
         html = ENV.get_template("home.html").render(entries=entries, t=lambda k, **kw: i18n.t(lang, k, **kw))
         meta = self._meta(lang, i18n.t(lang, "home_title"), [])
         del meta["title"]  # the home page's <title> is the site name alone
-        return Page(src="index.md", url="", title=i18n.t(lang, "home_title"), lang=lang, html=html, meta=meta)
+        return Page(src=self.prefix + "index.md", url=self.prefix, title=i18n.t(lang, "home_title"), lang=lang,
+                    html=html, meta=meta, toc=toc_tokens(i18n.t(lang, "home_title"), []))
 
     def policy_plan(self, p: PolicySite, lang: str) -> list[Planned]:
         """The pages of one policy language, in site order. Only the page in force goes into
@@ -272,7 +338,7 @@ class SiteBuilder:
             out.append(Planned(src, search, group, lambda: self.remember(p, what, make), what, deps))
 
         def version(v, what, kind):
-            url = policy_url(lang, m.id, what)
+            url = self.url(lang, m.id, what)
             listing = self._listing(versions, cur, v.key)
             # A dated page reads its version, the versions its menu lists and where it stands.
             deps = (lambda: ("version", m_repr, self.pdf, self.version_deps(v), self._standing(v, cur, kind),
@@ -283,7 +349,7 @@ class SiteBuilder:
                 deps)
 
         def draft(what):
-            url = policy_url(lang, m.id, what)
+            url = self.url(lang, m.id, what)
             out.append(Planned(url + "index.md", False, group, lambda: self.draft_page(p, lang, versions, url=url)))
 
         for v in versions:
@@ -298,7 +364,7 @@ class SiteBuilder:
             version(upcoming[0], "upcoming", "upcoming")
         if p.include_draft and lang in p.draft and p.draft[lang].clauses:
             draft("draft")
-        add(policy_url(lang, m.id, "archive") + "index.md", False, ("archive", lang),
+        add(self.url(lang, m.id, "archive") + "index.md", False, ("archive", lang),
             lambda: self.archive_page(p, lang, versions, cur))
         pairs = compare_pairs(versions, cur)
         for old, new in pairs:
@@ -307,7 +373,7 @@ class SiteBuilder:
                 return ("compare", m_repr, self.pdf, self.version_deps(old), self.version_deps(new),
                         tuple(v.key for v in offered), tuple(offered_pairs))
 
-            add(policy_url(lang, m.id, f"compare/{old.key}...{new.key}") + "index.md", False,
+            add(self.url(lang, m.id, f"compare/{old.key}...{new.key}") + "index.md", False,
                 ("compare", lang, old.key, new.key),
                 lambda old=old, new=new: self.compare_page(p, lang, old, new, versions, cur, pairs), deps)
         return out
@@ -350,40 +416,42 @@ class SiteBuilder:
 
     def compare_page(self, p: PolicySite, lang: str, old: Version, new: Version, versions, cur, pairs) -> Page:
         m = p.manifest
-        url = policy_url(lang, m.id, f"compare/{old.key}...{new.key}")
+        url = self.url(lang, m.id, f"compare/{old.key}...{new.key}")
         consecutive = any(a.key == old.key and b.key == new.key for a, b in zip(versions, versions[1:]))
         d, cls = self.compared(p, lang, old, new, keep=consecutive)
         text = new.texts[lang]
-        body = compare_body(d, cls, clause_numbers(text.manifest, text.clauses), lang)
+        numbers = clause_numbers(text.manifest, text.clauses, lang)
+        body = compare_body(d, cls, numbers, lang)
         heading = i18n.t(lang, "compare_title", old=i18n.format_day(old.effective, lang),
                          new=i18n.format_day(new.effective, lang))
         langs = []
         for lg in m.languages:
             if lg in old.texts and lg in new.texts:
-                target = policy_url(lg, m.id, f"compare/{old.key}...{new.key}")
+                target = self.url(lg, m.id, f"compare/{old.key}...{new.key}")
                 langs.append({"lang": lg, "name": i18n.language_name(lg), "href": rel(url, target),
                               "current": lg == lang})
         offered, offered_pairs = self._picker(versions, pairs, old, new)
-        picker = {"base": rel(url, policy_url(lang, m.id, "compare")), "pairs": offered_pairs,
+        picker = {"base": rel(url, self.url(lang, m.id, "compare")), "pairs": offered_pairs,
                   "options": [{"key": v.key, "label": i18n.format_day(v.effective, lang)} for v in offered]}
         html = ENV.get_template("compare.html").render(
             lang=lang, t=lambda k, **kw: i18n.t(lang, k, **kw), heading=heading, title=m.title(lang),
-            versions=[], languages=langs, archive_href=rel(url, policy_url(lang, m.id, "archive")),
+            versions=[], languages=langs, archive_href=rel(url, self.url(lang, m.id, "archive")),
             picker=picker, old_key=old.key, new_key=new.key,
             summary_changes=changes_view(old.texts.get(lang), text, lang), **body)
+        changed = [(cd.id, numbers.get(cd.id, ""), cd.title) for cd in d.clauses if cd.status != "unchanged"]
         return Page(src=url + "index.md", url=url, title=heading, lang=lang, html=html,
                     meta=self._meta(lang, heading, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
-                                    noindex=True, search=False))
+                                    noindex=True, search=False), toc=toc_tokens(heading, changed))
 
     def _selector(self, p: PolicySite, lang: str, listing, here_url: str, selected: str):
         m = p.manifest
         items = []
         for v, prev, state in reversed(listing):
             items.append({"key": v.key, "label": i18n.format_day(v.effective, lang),
-                          "compare_href": rel(here_url, policy_url(lang, m.id, f"compare/{prev}...{v.key}"))
+                          "compare_href": rel(here_url, self.url(lang, m.id, f"compare/{prev}...{v.key}"))
                           if prev else None,
                           "state": i18n.t(lang, state) if state else "",
-                          "href": rel(here_url, policy_url(lang, m.id, v.key)), "selected": v.key == selected})
+                          "href": rel(here_url, self.url(lang, m.id, v.key)), "selected": v.key == selected})
         return items
 
     def _language_links(self, p: PolicySite, lang: str, version_key: str | None, here_url: str, what: str = ""):
@@ -391,15 +459,20 @@ class SiteBuilder:
         out = []
         for lg in m.languages:
             has = version_key is None or any(v.key == version_key and lg in v.texts for v in p.versions)
-            target = policy_url(lg, m.id, what if what else (version_key or "")) if has else policy_url(lg, m.id)
+            target = self.url(lg, m.id, what if what else (version_key or "")) if has else self.url(lg, m.id)
             out.append({"lang": lg, "name": i18n.language_name(lg), "href": rel(here_url, target),
                         "abs": target, "current": lg == lang})
         return out
 
     def _clauses(self, text: PolicyText):
-        nums = clause_numbers(text.manifest, text.clauses)
-        return [{"id": c.id, "title": c.title, "number": nums.get(c.id, ""), "html": self.cache.render(c.body)}
+        nums = clause_numbers(text.manifest, text.clauses, text.lang)
+        return [{"id": c.id, "title": c.title, "number": nums.get(c.id, ""),
+                 "html": scrolling_tables(self.cache.render(c.body), i18n.t(text.lang, "table_in", title=c.title))}
                 for c in text.clauses]
+
+    @staticmethod
+    def _clause_toc(title: str, clauses: list) -> list:
+        return toc_tokens(title, [(c["id"], c["number"], c["title"]) for c in clauses])
 
     def version_page(self, p: PolicySite, lang: str, v: Version, versions, cur, upcoming, url: str, kind: str,
                      listing: tuple) -> Page:
@@ -415,11 +488,11 @@ class SiteBuilder:
             "entity": (m.entity or {}).get("name", ""), "effective": v.effective.isoformat(),
             "effective_text": i18n.format_day(v.effective, lang), "clauses": self._clauses(text),
             "versions": self._selector(p, lang, listing, url, v.key), "more_versions": len(versions) > len(listing),
-            "in_force_href": rel(url, policy_url(lang, m.id)) if any_in_force and kind != "current" else None,
+            "in_force_href": rel(url, self.url(lang, m.id)) if any_in_force and kind != "current" else None,
             "languages": langs,
-            "archive_href": rel(url, policy_url(lang, m.id, "archive")),
+            "archive_href": rel(url, self.url(lang, m.id, "archive")),
             "superseded": superseded, "is_upcoming": is_upcoming,
-            "current_href": rel(url, policy_url(lang, m.id)),
+            "current_href": rel(url, self.url(lang, m.id)),
             "notice": self._notice(p, lang, url, cur, upcoming) if kind == "current" else None,
             "stale": v.release.stale.get(lang) if v.release.stale else None,
             "source_lang_name": i18n.language_name(m.source_lang), "draft": False,
@@ -430,12 +503,12 @@ class SiteBuilder:
         alternates = [{"lang": lg["lang"], "href": lg["href"]} for lg in langs]
         meta = self._meta(lang, m.title(lang), alternates, noindex=noindex, search=(kind == "current"),
                           # the dated copy of the version in force points at the page in force
-                          canonical=policy_url(lang, m.id) if superseded or in_force_copy else None)
+                          canonical=self.url(lang, m.id) if superseded or in_force_copy else None)
         # for the print footer (policygen.publish.print_css): the legal record names its version
         meta.update(effective=v.key, content_hash=v.release.hashes.get(lang) or text.content_hash,
-                    version_url=policy_url(lang, m.id, v.key))
+                    version_url=self.url(lang, m.id, v.key))
         return Page(src=url + "index.md", url=url, title=f"{m.title(lang)} ({ctx['effective_text']})", lang=lang,
-                    html=html, meta=meta)
+                    html=html, meta=meta, toc=self._clause_toc(m.title(lang), ctx["clauses"]))
 
     def draft_page(self, p: PolicySite, lang: str, versions, url: str) -> Page:
         m = p.manifest
@@ -446,32 +519,36 @@ class SiteBuilder:
                "entity": (m.entity or {}).get("name", ""), "effective": None, "effective_text": "",
                "clauses": self._clauses(text), "versions": self._selector(p, lang, listing, url, ""),
                "more_versions": len(versions) > len(listing), "in_force_href": None,
-               "languages": langs, "archive_href": rel(url, policy_url(lang, m.id, "archive")),
-               "superseded": False, "is_upcoming": False, "current_href": rel(url, policy_url(lang, m.id)),
+               "languages": langs, "archive_href": rel(url, self.url(lang, m.id, "archive")),
+               "superseded": False, "is_upcoming": False, "current_href": rel(url, self.url(lang, m.id)),
                "notice": None, "stale": None, "source_lang_name": "", "draft": True,
                "summary": summary_view(text)}
         html = ENV.get_template("version.html").render(**ctx)
         return Page(src=url + "index.md", url=url, title=f"{m.title(lang)} (draft)", lang=lang, html=html,
                     meta=self._meta(lang, m.title(lang), [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
-                                    noindex=True, search=False))
+                                    noindex=True, search=False), toc=self._clause_toc(m.title(lang), ctx["clauses"]))
 
     def archive_page(self, p: PolicySite, lang: str, versions, cur) -> Page:
         m = p.manifest
-        url = policy_url(lang, m.id, "archive")
+        url = self.url(lang, m.id, "archive")
         rows = []
         prev = None
         for v in versions:
             r = v.release
             auto = self.change_summary(p, lang, prev, v)
+            compare_href = rel(url, self.url(lang, m.id, f"compare/{prev.key}...{v.key}")) if prev else None
+            against_current = self._against_current(url, lang, m, prev, v, cur)
             rows.append({
                 "auto_summary": auto,
                 "key": v.key, "date": i18n.format_day(v.effective, lang), "level": r.level,
                 "level_text": i18n.t(lang, f"level_{r.level}"), "computed": r.computed_level,
                 "justification": r.justification, "summary": r.summary,
-                "href": rel(url, policy_url(lang, m.id, v.key)),
-                "compare_href": rel(url, policy_url(lang, m.id, f"compare/{prev.key}...{v.key}")) if prev else None,
-                "compare_current_href": self._against_current(url, lang, m, prev, v, cur),
-                "pdf_href": rel(url, policy_url(lang, m.id, v.key)) + "policy.pdf" if self.pdf else None,
+                "href": rel(url, self.url(lang, m.id, v.key)),
+                "compare_href": compare_href,
+                "compare_current_href": against_current,
+                "docx_href": compare_href + REDLINE_DOCX if self.docx and compare_href else None,
+                "docx_current_href": against_current + REDLINE_DOCX if self.docx and against_current else None,
+                "pdf_href": rel(url, self.url(lang, m.id, v.key)) + "policy.pdf" if self.pdf else None,
                 "state": i18n.t(lang, "current") if cur is not None and v.key == cur.key else
                          (i18n.t(lang, "upcoming") if v.effective > self.today else ""),
                 "languages": [i18n.language_name(lg) for lg in m.languages if lg in v.texts],
@@ -480,20 +557,19 @@ class SiteBuilder:
         langs = self._language_links(p, lang, None, url, what="archive")
         html = ENV.get_template("archive.html").render(
             lang=lang, t=lambda k, **kw: i18n.t(lang, k, **kw), title=m.title(lang), rows=list(reversed(rows)),
-            languages=langs, current_href=rel(url, policy_url(lang, m.id)))
+            languages=langs, current_href=rel(url, self.url(lang, m.id)))
         title = i18n.t(lang, "archive_title", title=m.title(lang))
         return Page(src=url + "index.md", url=url, title=title, lang=lang, html=html,
                     meta=self._meta(lang, title, [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
-                                    search=False))
+                                    search=False), toc=toc_tokens(title, []))
 
-    @staticmethod
-    def _against_current(url: str, lang: str, m: Manifest, prev, v, cur) -> str | None:
+    def _against_current(self, url: str, lang: str, m: Manifest, prev, v, cur) -> str | None:
         """The compare page of a version and the one in force (older first, as compare_pairs
         makes them), unless that is the version's change from the one before."""
         if cur is None or v.key == cur.key or (prev is not None and prev.key == cur.key):
             return None
         older, newer = sorted((v, cur), key=lambda x: x.effective)
-        return rel(url, policy_url(lang, m.id, f"compare/{older.key}...{newer.key}"))
+        return rel(url, self.url(lang, m.id, f"compare/{older.key}...{newer.key}"))
 
     def change_summary(self, p: PolicySite, lang: str, prev, v) -> str:
         """One line, in the reader's language: the reasons behind the version's level."""
@@ -545,8 +621,8 @@ class SiteBuilder:
             "level": target.release.level, "recent": recent,
             "headline": i18n.t(lang, "recent_banner" if recent else "upcoming_banner", date=date_text),
             "consent": target.release.level == "consent", "summary": target.release.summary,
-            "compare_href": rel(url, policy_url(lang, m.id, f"compare/{prev.key}...{target.key}")) if prev else None,
-            "page_href": rel(url, policy_url(lang, m.id, target.key)),
+            "compare_href": rel(url, self.url(lang, m.id, f"compare/{prev.key}...{target.key}")) if prev else None,
+            "page_href": rel(url, self.url(lang, m.id, target.key)),
         }
 
     def _meta(self, lang: str, title: str, alternates, noindex=False, search=True, canonical=None) -> dict:

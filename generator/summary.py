@@ -38,6 +38,8 @@ LABELS = {
         "rights": "Your rights and how to exercise them",
         "contacts": "Contacts",
         "changes": "Summary changes",
+        "overview_sensitive": "{n} sensitive: {items}",
+        "show_table": "Show the full table",
         "no_changes": "No change to the data-practices summary.",
         # summary_diff phrases: {v} the value, {old} / {new} the two sides of a change
         "p_data_categories": "{v}",
@@ -76,6 +78,8 @@ LABELS = {
         "rights": "您的权利及行使方式",
         "contacts": "联系方式",
         "changes": "概览变更",
+        "overview_sensitive": "其中敏感个人信息 {n} 项：{items}",
+        "show_table": "展开完整表格",
         "no_changes": "数据处理概览无变更。",
         "p_data_categories": "{v}",
         "p_purposes": "处理目的：{v}",
@@ -473,7 +477,13 @@ def summary_view(text: PolicyText | None) -> dict | None:
             entries.append({"links": [link], "raw": i.detail, "clause": i.clause,
                             "detail": (f"（{i.detail}）" if zh else f"({i.detail})") if i.detail else ""})
         rows.append({"key": r.key, "label": r.label, "entries": entries})
-    return {"caption": label(lang, "caption"), "note": label(lang, "note"),
+    sens = summary.sensitive
+    sep = "、" if zh else ", "
+    overview = [{"label": r.label, "count": len(r.items),
+                 "sensitive": label(lang, "overview_sensitive", n=len(sens), items=sep.join(i.text(lang) for i in sens))
+                 if r.key == "data_categories" and sens else ""} for r in summary.filled]
+    return {"caption": label(lang, "caption"), "note": label(lang, "note"), "overview": overview,
+            "show": label(lang, "show_table"),
             "sensitive_label": SENSITIVE.get(lang) or SENSITIVE["en"], "comma": "、" if zh else ", ",
             "space": "" if zh else " ", "rows": rows}
 

@@ -97,7 +97,7 @@ def site(tmp_path_factory) -> Path:
     check = run(["check"], cwd=project)
     assert "stale translation" not in check.stdout, check.stdout
     commit_all(project, "Import the ST Machinery policy", date="2022-12-15")
-    run(["release", "--policy", POLICY, "--effective", "2023-01-01", "--backfill", "--today", "2022-12-15"],
+    run(["release", "--policy", POLICY, "--effective", "2023-01-01", "--backfill", "--today", "2023-01-01"],
         cwd=project)
     commit_all(project, "Release 2023-01-01", date="2022-12-16")
 
@@ -107,7 +107,7 @@ def site(tmp_path_factory) -> Path:
     _translate(project, "contact-us", "联系我们",
                "如有任何问题，请发送邮件至 info@st-one.cn，或联系我们的数据保护官 dpo@st-one.cn。我们将在三十天内答复。")
     commit_all(project, "Add the DPO contact", date="2024-05-01")
-    run(["release", "--policy", POLICY, "--effective", "2024-06-01", "--backfill", "--today", "2024-05-01"],
+    run(["release", "--policy", POLICY, "--effective", "2024-06-01", "--backfill", "--today", "2024-06-01"],
         cwd=project)
     commit_all(project, "Release 2024-06-01", date="2024-05-02")
 
@@ -134,7 +134,7 @@ def site(tmp_path_factory) -> Path:
     commit_all(project, f"Release {UPCOMING}", date="2026-11-21")
 
     out_dir = root / "site"
-    run(["build", "--date", TODAY, "--out", str(out_dir)], cwd=project)
+    run(["build", "--date", TODAY, "--out", str(out_dir), "--draft"], cwd=project)
     return out_dir
 
 
@@ -381,3 +381,94 @@ def test_archive_and_home_pages_load_cleanly(visit):
     page = visit.goto(f"/zh-CN/{POLICY}/upcoming/")
     assert page.locator(".pg-banner--upcoming").is_visible()
     assert page.locator('meta[name="robots"]').get_attribute("content") == "noindex"
+
+
+# --- navigation and phones ----------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+# Every page type, in each language ({l}); the home page is one for the site.
+PAGE_TYPES = {"current": "/{l}/stm/", "superseded": "/{l}/stm/2023-01-01/", "upcoming": "/{l}/stm/upcoming/",
+              "draft": "/{l}/stm/draft/", "archive": "/{l}/stm/archive/",
+              "compare": f"/{{l}}/stm/compare/2024-06-01...{UPCOMING}/", "home": "/", "404": "/404.html"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("kind", ["current", "superseded", "draft", "compare"])
+def test_contents_sidebar_and_skip_link(visit, kind, lang):
+    page = visit.goto(PAGE_TYPES[kind].format(l=lang))
+    toc = page.locator(".md-sidebar--secondary [data-md-component=toc] a.md-nav__link")
+    targets = [a.get_attribute("href") for a in toc.all()]
+    if kind == "compare":  # the changed clauses
+        assert targets == ["#" + s.get_attribute("id") for s in page.locator("section.pg-change").all()]
+        assert len(targets) == 2, targets
+    else:
+        assert targets == ["#" + s.get_attribute("id") for s in page.locator("section.pg-clause").all()]
+        assert len(targets) == len(ZH), targets
+    assert toc.first.is_visible()
+    if lang == "zh-CN" and kind != "compare":
+        assert toc.first.inner_text().startswith("一、"), toc.first.inner_text()
+    # The first Tab shows the skip link; following it moves past the header to the article.
+    page.keyboard.press("Tab")
+    skip = page.locator("a.md-skip")
+    assert page.evaluate("document.activeElement.classList.contains('md-skip')")
+    assert skip.is_visible() and skip.get_attribute("href") == "#pg-main"
+    page.keyboard.press("Enter")
+    assert visit.path().endswith("#pg-main")
+    assert page.locator("article#pg-main h1").count() == 1
+
+
+def test_contents_in_the_drawer_on_phones(browser, base_url):
+    ctx = browser.new_context(viewport=PHONE)
+    page = ctx.new_page()
+    page.goto(base_url + f"/zh-CN/{POLICY}/")
+    assert not page.locator(".md-sidebar--secondary").is_visible()
+    links = page.locator(".pg-drawer a.pg-drawer__link")
+    assert links.count() == len(ZH)
+    box = links.first.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 0, f"the closed drawer is on screen: {box}"
+    page.locator('label.md-header__button[for="__drawer"]').click()
+    page.wait_for_function("document.querySelector('a.pg-drawer__link').getBoundingClientRect().left >= 0")
+    _shot(page, "drawer-zh-CN-390.png")
+    links.nth(8).click()
+    page.wait_for_function("!document.getElementById('__drawer').checked")
+    assert page.url.endswith("#contact-us")
+    box = page.locator("#contact-us").bounding_box()
+    assert box is not None and 0 <= box["y"] < PHONE["height"], box
+    ctx.close()
+
+
+def test_summary_is_a_short_overview(visit):
+    page = visit.goto(f"/en/{POLICY}/upcoming/")
+    ds = page.locator("details.pg-ds")
+    assert ds.get_attribute("open") is None
+    assert "1 sensitive: precise location" in ds.locator("summary").inner_text()
+    assert not page.locator(".pg-ds__table").is_visible()
+    # The policy text starts on the first screen.
+    first = page.locator("section.pg-clause h2").first.bounding_box()
+    assert first is not None and first["y"] < VIEWPORT["height"], first
+    ds.locator("summary").click()
+    assert page.locator(".pg-ds__table").is_visible()
+    assert page.locator(".pg-ds__table a", has_text="precise location").count() == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_no_horizontal_overflow_on_phones(browser, base_url, lang):
+    ctx = browser.new_context(viewport=PHONE)
+    page = ctx.new_page()
+    wide = {}
+    for kind, path in PAGE_TYPES.items():
+        page.goto(base_url + path.format(l=lang))
+        views = [kind]
+        if kind == "compare":
+            page.locator('button.pg-view[data-view="side"]').click()
+            views.append("compare side by side")
+        if kind == "upcoming":
+            page.locator("details.pg-ds summary").click()
+            views.append("summary open")
+        for view in views[-1:] if len(views) > 1 else views:
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                wide[view] = width
+        _shot(page, f"phone-{kind}-{lang}.png")
+    ctx.close()
+    assert not wide, f"wider than the screen at 390 px: {wide}"

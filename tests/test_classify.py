@@ -570,7 +570,7 @@ def _seed_cases():
         ("link-www", update, update.replace(url, "(https://www.stoneblowmoulding.com/)"),
          "editorial", "link-target", ["https://www.stoneblowmoulding.com/"]),
         ("link-markdown", update, update.replace(url, "([stoneblowmoulding.com](https://stoneblowmoulding.com/))"),
-         "editorial", "link-target", ["link markup"]),
+         "editorial", "formatting", ["link markup"]),
         # minor: a clarification
         ("clarify-rights", rights_intro,
          rights_intro.replace("mainly include the following.", "mainly include the following, as listed below."),
@@ -650,3 +650,81 @@ def test_seed_sentence_mentioning_trigger_word_is_not_escalated_by_a_typo_fix():
     cls = text_change(line, line.replace("region.Wherever", "region. Wherever"))
     assert cls.level == "editorial"
     assert not re.search(r"transfer", " ".join(r.message for r in cls.reasons))
+
+
+# ------------------------------------------- what a reader reads (issue 18): markup, links, typos
+
+LIST = "We ask for your consent before we share data:\n\n- name\n- email\n"
+TABLE = "| Data | Use |\n|---|---|\n| name | account |\n| email | login |\n"
+
+# (id, old, new, level, rule, evidence in the message, fields that must hold)
+READER_CASES = [
+    ("html-comment", LIST, LIST.replace("- name", "<!-- markdownlint-disable MD004 -->\n- name")
+     .replace("- email\n", "- email\n<!-- markdownlint-enable MD004 -->\n"),
+     "editorial", "formatting", ["formatting only: HTML comment"], {"what": ["HTML comment"]}),
+    ("heading-level", "### Feedback\n\nWe use feedback.\n", "## Feedback\n\nWe use feedback.\n",
+     "editorial", "formatting", ["heading level"], {"what": ["heading level"]}),
+    ("anchor-moved-into-cell", '| <a id="x"></a>Data | Use |\n|---|---|\n| name | account |\n',
+     '| Data | Use |\n|---|---|\n| <a id="x"></a>name | account |\n', "editorial", "formatting", ["anchors and ids"], {}),
+    ("attribute-list", "## Firefox accounts\n\nText.\n", "## Firefox accounts {: #firefox-accounts }\n\nText.\n",
+     "editorial", "formatting", ["attribute list"], {}),
+    ("list-markers", "- a\n- b\n", "* a\n* b\n", "editorial", "formatting", ["list markers"], {}),
+    ("emphasis-markers", "We **never** sell.", "We __never__ sell.", "editorial", "formatting", ["emphasis markers"], {}),
+    ("emphasis", "We **never** sell.", "We *never* sell.", "editorial", "formatting", ["emphasis"], {}),
+    ("table-alignment", TABLE, TABLE.replace("|---|---|", "|:--|--:|"), "editorial", "formatting",
+     ["table alignment"], {}),
+    ("line-wrapping", "We keep\nyour data.", "We keep your data.", "editorial", "formatting", ["whitespace"], {}),
+    ("entity-spelling", "We don&rsquo;t sell data.", "We don’t sell data.", "editorial", "formatting",
+     ["entity spelling"], {}),
+    ("line-break-tag", "Line one<br>line two", "Line one  \nline two", "editorial", "formatting", [], {}),
+    ("in-page-link-renamed", "See [complaints](#resolving-complaints).", "See [complaints](#dispute-resolution-process).",
+     "editorial", "link-target", ["#dispute-resolution-process"], {"new_targets": ["#dispute-resolution-process"]}),
+    ("same-site-link", "See [our notice](https://example.com/a/notice).", "See [our notice](https://example.com/b/notice).",
+     "editorial", "link-target", ["https://example.com/b/notice"], {}),
+    ("cross-site-link", "See [our notice](https://example.com/notice).",
+     "See [our notice](https://other.example.net/notice).", "minor", "link-changed",
+     ["example.com -> other.example.net"], {"hosts": ["example.com -> other.example.net"]}),
+    ("typo-fFor", "Data fFor support.", "Data for support.", "editorial", "spelling", ["fFor -> for"], {}),
+    ("typo-teh", "We keep teh data.", "We keep the data.", "editorial", "spelling", ["teh -> the"], {}),
+    ("doubled-word", "We keep the the data.", "We keep the data.", "editorial", "spelling", [], {}),
+    ("curly-quote", "We don't sell data.", "We don’t sell data.", "editorial", "punctuation", [], {}),
+    ("space-before-comma", "We keep data , and logs.", "We keep data, and logs.", "editorial", "whitespace", [], {}),
+    # not typos: a short word becoming another word that changes the meaning
+    ("now-not", "We now sell data.", "We not sell data.", "notice", "text-negation", ["'not'"], {}),
+    ("can-may", "You can object.", "You may object.", "minor", "text-clarification", ['added: "may"'], {}),
+    # text reasons quote the changed words; only changed words escalate
+    ("comma-and-plural", "Contact our Data Protection Officer, who handles requests.",
+     "Contact our Data Protection Officer(s) who handles requests.", "minor", "text-clarification",
+     ['added: "(s)"', 'removed: ","'], {"added": ["(s)"], "removed": [","]}),
+    ("advertising-added", "We collect data.", "We collect data for online advertising by service providers.",
+     "notice", "text-ambiguous", ['added: "for online advertising by service providers"', "'advertising'"],
+     {"trigger": "advertising"}),
+    ("never-sell-deleted", "We never sell your data. We keep it.", "We keep it.", "notice", "text-negation",
+     ["'never'", "removed:"], {}),
+    ("table-cell-edited", TABLE, TABLE.replace("| account |", "| account and billing |"), "minor",
+     "text-clarification", ['added: "and billing"'], {"added": ["and billing"]}),
+    ("table-row-added-sharing", TABLE, TABLE + "| location | shared with advertising partners |\n", "notice",
+     "text-ambiguous", ["location"], {}),
+]
+
+
+@pytest.mark.parametrize("old, new, level, rule, evidence, fields",
+                         [pytest.param(*c[1:], id=c[0]) for c in READER_CASES])
+def test_reader_cases(old, new, level, rule, evidence, fields):
+    cls = text_change(old, new)
+    assert cls.level == level, [(r.rule, r.level, r.message) for r in cls.reasons]
+    r = reason(cls, rule)
+    for ev in evidence:
+        assert ev in r.message, f"{ev!r} not in {r.message!r}"
+    got = r.as_dict()
+    assert {k: got[k] for k in ("clause", "level", "rule", "message")}  # the JSON contract holds
+    for key, value in fields.items():
+        assert got.get(key) == value, (key, got)
+    assert_flags(cls)
+
+
+def test_formatting_only_clause_is_marked():
+    mo = manifest()
+    d = diff_policy(policy(mo, [C("### Feedback\n\nWe use feedback.\n")]),
+                    policy(mo, [C("## Feedback\n\nWe use feedback.\n")]), "en")
+    assert d.clauses[0].formatting_only and d.clauses[0].status == "modified"

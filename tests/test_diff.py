@@ -3,7 +3,6 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policygen.comparepage import display_text
 from policygen.diff import diff_policy, new_side, old_side, tokenize, word_diff
 from policygen.model import Clause, Manifest, PolicyText
 
@@ -95,5 +94,56 @@ def test_fact_changes_listed_next_to_text():
     assert [a for a, _ in facts["retention"]["added"]] == ["3 years"]
 
 
-def test_display_text_drops_markup_but_keeps_words():
-    assert display_text("### 1. Heading\n\n- (1) item \\*one\\*\n") == "1. Heading\n\n• (1) item *one*"
+# ------------------------------------------------ redlines show the document (issue 18)
+
+from policygen.blocks import blocks, visible_text  # noqa: E402
+from policygen.classify import classify  # noqa: E402
+from policygen.redline import diff_markdown, diff_text  # noqa: E402
+
+DOC_OLD = ("### Feedback\n\nWe use:\n\n- your name\n- your email\n\n| Data | Use |\n|---|---|\n| name | account |\n"
+           "| fax | support |\n\nSee [our notice](https://example.com/a) and write to @acme about #12.\n")
+DOC_NEW = ("#### Feedback and surveys\n\nWe use:\n\n* your name\n* your work email\n\n| Data | Use |\n|:--|:--|\n"
+           "| name | account and billing |\n\nSee [our notice](https://example.com/b) and write to @acme about #12.\n")
+
+
+def doc_diff():
+    old, new = text(C("a", "A", DOC_OLD)), text(C("a", "A", DOC_NEW))
+    d = diff_policy(old, new, "en")
+    return d, classify(d, MANIFEST)
+
+
+def test_blocks_are_what_the_reader_reads():
+    model = blocks("## Title {: #t }\n\n<!-- note -->\n- one *two*\n\n| a | b |\n|---|---|\n| [x](#y) | z&rsquo;s |\n")
+    assert [(b[0], b[1]) for b in model] == [("h", "h4"), ("li", "ul depth=1"), ("row", "th"), ("row", "")]
+    assert visible_text(model) == "Title\n\none two\n\na | b\n\nx | z’s"
+    assert model[0][4] == ("t",) and model[1][3] == (("em", "two"),) and model[3][2][0] == (("x", "#y"),)
+
+
+def test_round_trip_of_the_flat_block_diff():
+    d, _ = doc_diff()
+    cd = d.clauses[0]
+    assert old_side(cd.segments) == visible_text(cd.old_blocks)
+    assert new_side(cd.segments) == visible_text(cd.new_blocks)
+
+
+def test_markdown_redline_is_the_document():
+    d, cls = doc_diff()
+    md = diff_markdown("p", "en", "a", "b", d, cls)
+    assert "#### Feedback <ins>and surveys</ins>" in md  # a heading, not '###' as words
+    assert "- your <ins>work</ins> email" in md  # a list item
+    assert "| Data | Use |\n|---|---|\n| name | account <ins>and billing</ins> |" in md  # a table
+    assert "| <del>fax</del> | <del>support</del> |" in md  # a removed row, as a row
+    assert "[our notice](https://example.com/b) (link changed: `https://example.com/a`" in md
+    assert "@acme" not in md and "&#64;acme" in md  # no mention
+    assert "example.com/a)" not in md.replace("`https://example.com/a`", "")  # the target is not diffed as words
+
+
+def test_text_redline_marks_words_never_markdown():
+    d, cls = doc_diff()
+    out = diff_text("p", "en", "a", "b", d, cls)
+    assert "Feedback{+ and surveys+}" in out
+    assert "• your {+work +}email" in out
+    assert "name | account{+ and billing+}" in out and "[-fax-] | [-support-]" in out
+    assert "(link changed: https://example.com/a -> https://example.com/b)" in out
+    for syntax in ("###", "|---", "**", "](", "* your"):
+        assert syntax not in out, syntax

@@ -6,6 +6,8 @@ Set POLICYGEN_UPDATE_GOLDEN=1 to rewrite them after a deliberate change, then re
 import os
 from pathlib import Path
 
+import pytest
+
 from policygen.changes import Resolved
 from policygen.classify import classify
 from policygen.comparepage import standalone_html
@@ -24,8 +26,9 @@ def policy(lang, clauses):
 
 def check_golden(name: str, actual: str):
     path = GOLDEN / name
-    if os.environ.get("POLICYGEN_UPDATE_GOLDEN") == "1" or not path.exists():
+    if os.environ.get("POLICYGEN_UPDATE_GOLDEN") == "1":
         path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: write it with POLICYGEN_UPDATE_GOLDEN=1, then review it"
     assert actual == path.read_text(encoding="utf-8")
 
 
@@ -58,3 +61,42 @@ def test_compare_page_zh():
                   facts={"data_categories": [{"name": "手机号码"}]}),
            Clause("contact", "联系我们", "请发送邮件至 privacy@example.com。\n")]
     check_golden("compare-zh-CN.html", compare_html("zh-CN", old, new))
+
+
+# Redlines show the document: a table edited cell by cell (a row added, a row removed), a
+# list edited item by item, a link whose target moved (with its note), in both languages.
+DOC_CASES = {
+    "table": {
+        "en": ("| Data | Why we use it |\n|---|---|\n| Name | To create your account |\n"
+               "| Email address | To send receipts |\n| Fax number | To reach you |\n",
+               "| Data | Why we use it |\n|:--|:--|\n| Name | To create and secure your account |\n"
+               "| Email address | To send receipts |\n| Device ID | To detect fraud |\n"),
+        "zh-CN": ("| 信息 | 用途 |\n|---|---|\n| 姓名 | 创建账户 |\n| 电子邮件地址 | 发送收据 |\n| 传真号码 | 联系您 |\n",
+                  "| 信息 | 用途 |\n|---|---|\n| 姓名 | 创建并保护账户 |\n| 电子邮件地址 | 发送收据 |\n| 设备标识符 | 识别欺诈 |\n"),
+    },
+    "list": {
+        "en": ("We use your data to:\n\n- provide the service;\n- answer your questions;\n"
+               "    - by email;\n- improve our products.\n",
+               "We use your data to:\n\n* provide and secure the service;\n* answer your questions;\n"
+               "    * by email or chat;\n* send you our newsletter, if you ask for it.\n"),
+        "zh-CN": ("我们将您的信息用于：\n\n- 提供服务；\n- 回答您的问题；\n- 改进产品。\n",
+                  "我们将您的信息用于：\n\n- 提供并保护服务；\n- 回答您的问题；\n- 经您同意后发送新闻简报。\n"),
+    },
+    "link": {
+        "en": ("### Contact\n\nRead our [cookie notice](https://acme.example/cookies) or see "
+               "[complaints](#resolving-complaints).\n",
+               "### Contact\n\nRead our [cookie notice](https://acme.example/legal/cookies) or see "
+               "[complaints](#dispute-resolution).\n"),
+        "zh-CN": ("### 联系我们\n\n请阅读我们的[Cookie 声明](https://acme.example/cookies)。\n",
+                  "### 联系我们\n\n请阅读我们的[Cookie 声明](https://acme.example/legal/cookies)。\n"),
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("case", sorted(DOC_CASES))
+def test_compare_page_shows_the_document(case, lang):
+    old_body, new_body = DOC_CASES[case][lang]
+    title = {"en": "Data We Collect", "zh-CN": "我们收集的信息"}[lang]
+    check_golden(f"compare-{case}-{lang}.html",
+                 compare_html(lang, [Clause("collect", title, old_body)], [Clause("collect", title, new_body)]))

@@ -150,7 +150,7 @@ def acme(tmp_path_factory):
             add_facts(project, lang, cid, facts)
     retranslate(project)
     commit_all(project, "Import and annotate", date="2023-12-01")
-    run(["release", "--policy", "acme", "--effective", "2024-01-01", "--backfill", "--today", "2023-12-01"],
+    run(["release", "--policy", "acme", "--effective", "2024-01-01", "--backfill", "--today", "2024-01-01"],
         cwd=project)
     commit_all(project, "Release 2024-01-01", date="2023-12-02")
 
@@ -176,7 +176,7 @@ def acme(tmp_path_factory):
     edit(project, "zh-CN", "long-keep-data", "保存1年", "保存3年")
     retranslate(project)
     commit_all(project, "Location, Singapore, insurance partner, 3 years", date="2024-11-01")
-    run(["release", "--policy", "acme", "--effective", "2025-01-01", "--backfill", "--today", "2024-11-01"],
+    run(["release", "--policy", "acme", "--effective", "2025-01-01", "--backfill", "--today", "2025-01-01"],
         cwd=project)
     commit_all(project, "Release 2025-01-01", date="2024-11-02")
     run(["build", "--date", TODAY, "--out", "site", "--draft"], cwd=project)
@@ -353,7 +353,7 @@ def test_version_pages_start_with_the_summary_table(acme):
         assert table is not None, path
         # the summary comes right after the header, before the first clause
         first = page.select_one("article.pg-policy").find(["section", "header"], recursive=False)
-        assert first.name == "header" and first.find_next_sibling("section")["class"] == ["pg-ds"], path
+        assert first.name == "header" and first.find_next_sibling("details")["class"] == ["pg-ds"], path
         for a in table.select("a"):
             assert a["href"].startswith("#") and page.find(id=a["href"][1:]) is not None, (path, a)
         assert len(page.find_all("h1")) == 1
@@ -397,7 +397,7 @@ def test_pages_of_a_policy_without_facts_have_no_summary(project):
     run(["import", "p.md", "--policy", "plain", "--lang", "en"], cwd=project)
     (project / "p.md").unlink()
     commit_all(project, "Import", date="2024-01-01")
-    run(["release", "--policy", "plain", "--effective", "2024-02-01", "--backfill", "--today", "2024-01-02"],
+    run(["release", "--policy", "plain", "--effective", "2024-02-01", "--backfill", "--today", "2024-02-01"],
         cwd=project)
     commit_all(project, "Release", date="2024-01-02")
     run(["build", "--date", TODAY, "--out", "site"], cwd=project)

@@ -21,7 +21,10 @@ function pgSideBySide(inline, labels) {
     head.textContent = labels.getAttribute("data-" + side + "-label");
     var text = inline.cloneNode(true);
     text.className = "pg-redline";
-    text.querySelectorAll(side === "old" ? "ins" : "del").forEach(function (el) { el.remove(); });
+    // Whole added or removed blocks (list items, table rows) go with their words.
+    text.querySelectorAll(side === "old" ? "ins, .pg-block-ins" : "del, .pg-block-del").forEach(function (el) {
+      el.remove();
+    });
     column.appendChild(head);
     column.appendChild(text);
     sbs.appendChild(column);
@@ -58,4 +61,11 @@ document.addEventListener("submit", function (event) {
   if (a !== b && pairs.indexOf(pair) >= 0) {
     window.location.href = form.getAttribute("data-base") + pair + "/";
   }
+});
+
+// The page's contents in the drawer (phones): following a link closes the drawer.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a.pg-drawer__link");
+  var drawer = document.getElementById("__drawer");
+  if (link && drawer) drawer.checked = false;
 });
