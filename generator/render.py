@@ -130,6 +130,36 @@ def markdown_to_html(text: str) -> str:
     return sanitize(_convert_chunked(_shift_headings(text)))
 
 
+def rendered(text: str) -> str:
+    """``markdown_to_html(text)``, shared with the renders of this process's pages
+    (``RenderCache``'s memory): a diff and a page of the same text render it once."""
+    memory = _MEMORY.setdefault(SETTINGS_KEY, {})
+    got = memory.get(text)
+    if got is None:
+        got = markdown_to_html(text)
+        if len(memory) >= _MEMORY_LIMIT:
+            memory.clear()
+        memory[text] = got
+    return got
+
+
+def shifted_chunks(text: str) -> list[str] | None:
+    """``text`` as the pieces ``markdown_to_html`` renders one by one (headings shifted), or
+    None if it renders whole; ``chunk_html`` of each, joined by newlines, is its HTML."""
+    return markdown_chunks(_shift_headings(text))
+
+
+def chunk_html(chunk: str) -> str:
+    """The sanitised HTML of one piece of ``shifted_chunks`` (each piece rendered once per process)."""
+    exts = tuple(EXTENSIONS)
+    got = _CHUNKS.get((exts, chunk))
+    if got is None:
+        if len(_CHUNKS) >= _MEMORY_LIMIT:
+            _CHUNKS.clear()
+        got = _CHUNKS[(exts, chunk)] = _convert(chunk)
+    return sanitize(got)
+
+
 def inline_text(text: str) -> str:
     """Escape a plain value (title, front matter value) for HTML."""
     return html.escape(str(text), quote=True)
