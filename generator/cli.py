@@ -106,9 +106,10 @@ def main():
               help="Also write a Word redline (tracked changes) next to each comparison: "
                    "<lang>/<policy>/compare/<OLD>...<NEW>/redline.docx, linked from the archive.")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
-              help="Cache of rendered clauses, compiled templates, finished pages, what each release "
-                   "commit held and diffs of clause pairs, kept between builds "
-                   "(default: .policygen-cache beside the config file, or $POLICYGEN_CACHE).")
+              help="Cache folder: rendered clauses, finished pages, what each release commit held and "
+                   "diffs of clause pairs, kept between builds, each entry checked when read "
+                   "(default: .policygen-cache beside the config file, or $POLICYGEN_CACHE; entries are "
+                   "signed with $POLICYGEN_CACHE_KEY or a key of the user's own).")
 @click.option("--no-cache", is_flag=True, help="Render everything afresh; read and write no cache.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
               help="Processes making the pages (default: one per CPU, or $POLICYGEN_JOBS). "
@@ -133,8 +134,8 @@ def build(src, out, config_file, as_of, draft, pdf, docx, cache_dir, no_cache, j
         os.environ["POLICYGEN_PDF"] = "1"  # the plugin prints them inside the atomic build
     if docx:
         os.environ["POLICYGEN_DOCX"] = "1"
-    # Clause renders and compiled templates are content-addressed, so a kept cache only saves
-    # time: a build with it is byte for byte the build without it.
+    # Kept outputs are keyed by everything they are made from and checked when read, so a kept
+    # cache only saves time: a build with it is byte for byte the build without it.
     if no_cache:
         os.environ["POLICYGEN_CACHE"] = ""
     elif cache_dir:
@@ -151,6 +152,9 @@ def build(src, out, config_file, as_of, draft, pdf, docx, cache_dir, no_cache, j
     done = ""
     if stats:
         kept = f", {stats['reused']} of {stats['files']} kept from an earlier build" if stats["reused"] else ""
+        if stats.get("rejected"):
+            kept += (f", {stats['rejected']} entries of the cache folder failed their check "
+                     "(changed, damaged, or signed with another key) and were made again")
         done = (f" ({stats['pages']} pages{kept}, {stats['processes']} process{'es' if stats['processes'] > 1 else ''}, "
                 f"{time.monotonic() - started:.1f} s)")
     click.echo(f"Built {out}/{done}", err=True)
