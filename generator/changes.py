@@ -98,20 +98,35 @@ def diff_command(src_dir: str, policy: str, old_ref: str, new_ref: str, lang: st
     return diff_text(policy, lang, old.ref, new.ref, d, cls) + "\n" + changes_section(summary_changes, lang, "text")
 
 
-def compute_release_change(src_dir: str, policy: str, effective: date) -> tuple[str, str]:
-    """Level and one-line summary of the draft against the version it will follow."""
+def diff_docx(src_dir: str, policy: str, old_ref: str, new_ref: str, lang: str | None) -> tuple[bytes, str]:
+    """The tracked-changes redline (see docxout) and a file name for it."""
+    from .docxout import redline_docx
+
+    old = resolve(src_dir, policy, old_ref)
+    new = resolve(src_dir, policy, new_ref)
+    lang = lang or new.manifest.source_lang
+    _d, cls = compare(old, new, lang)
+    data = redline_docx(old.texts.get(lang), new.texts.get(lang), lang=lang, old_ref=old.ref,
+                        old_effective=old.effective, new_ref=new.ref, new_effective=new.effective, cls=cls,
+                        when=new.effective or build_date())
+    return data, f"{policy}-{old.ref}...{new.ref}-{lang}.docx"
+
+
+def compute_release_change(src_dir: str, policy: str, effective: date) -> tuple[str, str, object]:
+    """Level and one-line summary of the draft against the version it will follow, and that
+    version's release (None for the first)."""
     worktree = DirSource(src_dir)
     manifest, texts = _load(worktree, policy, "the work tree")
     versions = resolve_versions(Repository(src_dir), worktree, policy, display_path(src_dir))
     before = [v for v in versions if v.effective < effective]
     if not before:
-        return "editorial", "First published version."
+        return "editorial", "First published version.", None
     prev = before[-1]
     lang = manifest.source_lang
     old_text: PolicyText | None = prev.texts.get(lang)
     d = diff_policy(old_text, texts.get(lang), lang)
     cls = classify(d, manifest)
-    return cls.level, summarise(cls)
+    return cls.level, summarise(cls), prev.release
 
 
 def summarise(cls) -> str:

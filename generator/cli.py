@@ -14,6 +14,7 @@ from datetime import date
 import click
 
 from .errors import PolicyError
+from .export import EXPORTERS
 
 USER_ERROR = 2
 
@@ -101,16 +102,20 @@ def main():
 @click.option("--draft", is_flag=True, help="Also publish the work tree at /<lang>/<policy>/draft/.")
 @click.option("--pdf", is_flag=True,
               help="Also print each version to <lang>/<policy>/<date>/policy.pdf (needs Playwright and Chromium).")
+@click.option("--docx", is_flag=True,
+              help="Also write a Word redline (tracked changes) next to each comparison: "
+                   "<lang>/<policy>/compare/<OLD>...<NEW>/redline.docx, linked from the archive.")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
-              help="Cache of rendered clauses, compiled templates, finished pages, what each release "
-                   "commit held and diffs of clause pairs, kept between builds "
-                   "(default: .policygen-cache beside the config file, or $POLICYGEN_CACHE).")
+              help="Cache folder: rendered clauses, finished pages, what each release commit held and "
+                   "diffs of clause pairs, kept between builds, each entry checked when read "
+                   "(default: .policygen-cache beside the config file, or $POLICYGEN_CACHE; entries are "
+                   "signed with $POLICYGEN_CACHE_KEY or a key of the user's own).")
 @click.option("--no-cache", is_flag=True, help="Render everything afresh; read and write no cache.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
               help="Processes making the pages (default: one per CPU, or $POLICYGEN_JOBS). "
                    "The output is the same whatever the number.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
-def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, verbose):
+def build(src, out, config_file, as_of, draft, pdf, docx, cache_dir, no_cache, jobs, verbose):
     """Build the whole site into OUT."""
     from .buildsite import build_site
     from .project import build_date, check_sources
@@ -127,8 +132,10 @@ def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, v
         os.environ["POLICYGEN_DRAFT"] = "1"
     if pdf:
         os.environ["POLICYGEN_PDF"] = "1"  # the plugin prints them inside the atomic build
-    # Clause renders and compiled templates are content-addressed, so a kept cache only saves
-    # time: a build with it is byte for byte the build without it.
+    if docx:
+        os.environ["POLICYGEN_DOCX"] = "1"
+    # Kept outputs are keyed by everything they are made from and checked when read, so a kept
+    # cache only saves time: a build with it is byte for byte the build without it.
     if no_cache:
         os.environ["POLICYGEN_CACHE"] = ""
     elif cache_dir:
@@ -145,6 +152,9 @@ def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, v
     done = ""
     if stats:
         kept = f", {stats['reused']} of {stats['files']} kept from an earlier build" if stats["reused"] else ""
+        if stats.get("rejected"):
+            kept += (f", {stats['rejected']} entries of the cache folder failed their check "
+                     "(changed, damaged, or signed with another key) and were made again")
         done = (f" ({stats['pages']} pages{kept}, {stats['processes']} process{'es' if stats['processes'] > 1 else ''}, "
                 f"{time.monotonic() - started:.1f} s)")
     click.echo(f"Built {out}/{done}", err=True)
@@ -156,7 +166,8 @@ def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, v
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 @click.option("--date", "as_of", help="Preview as of this date.")
 def serve(src, config_file, dev_addr, as_of):
-    """Live preview, with the draft (work tree) at /<lang>/<policy>/draft/."""
+    """Live preview, with the draft (work tree) at /<lang>/<policy>/draft/ and a page like a
+    corporate website's with the notice script (notice.js) at /notice-demo/."""
     from mkdocs.commands.serve import serve as mk_serve
 
     from .buildsite import DEFAULT_CONFIG, site_docs_dir
@@ -179,9 +190,11 @@ def serve(src, config_file, dev_addr, as_of):
 @click.option("--strict", is_flag=True, help="Exit non-zero on warnings too.")
 def check(src, strict):
     """Validate and lint every policy; report problems as path:line: message."""
-    from .project import check_sources
+    from .project import check_history, check_sources
 
-    _loaded, findings = check_sources(src)
+    loaded, findings = check_sources(src)
+    if not any(f.severity == "error" and f.path.endswith("releases.yml") for f in findings):
+        findings += check_history(src, loaded)
     for f in findings:
         click.echo(f.format())
     errors = sum(f.severity == "error" for f in findings)
@@ -195,27 +208,41 @@ def check(src, strict):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--policy", required=True, help="Policy id (folder name), e.g. acme.")
 @click.option("--lang", required=True, help="Language of FILE, e.g. en or zh-CN.")
+@click.option("--base-url", help="Where FILE was published (https://example.com): root-relative links "
+                                 "(/legal/terms) become absolute.")
+@click.option("--map", "id_map", multiple=True, metavar="OLD-ID=NEW-ID",
+              help="Re-import: the section this import would call NEW-ID keeps the existing id OLD-ID "
+                   "(overrules the matching; repeatable).")
 @src_option
-def import_cmd(file, policy, lang, src):
+def import_cmd(file, policy, lang, base_url, id_map, src):
     """Turn FILE (.txt, .md, .html, .docx) into clause fragments of POLICY in LANG.
 
-    A new policy is created; a re-import keeps the ids of clauses that still match; a
-    file in another language becomes a translation aligned to the source clauses.
+    A new policy is created; a re-import keeps the ids of clauses whose heading or most of
+    whose text stays (the mapping is printed with a similarity figure); a file in another
+    language becomes a translation aligned to the source clauses.
     """
     from .editing import import_policy
 
-    report = import_policy(file, policy, lang, src)
+    report = import_policy(file, policy, lang, src, base_url=base_url, id_map=id_map)
     verb = "Created" if report.created else "Updated"
     click.echo(f"{verb} {src}/{policy}/{lang}/ with {len(report.clauses)} clauses:")
-    for cid, title, state in report.clauses:
-        click.echo(f"  {cid:40} {state:4}  {title}")
+    for cid, title, state, sim, how in report.clauses:
+        why = f" {sim:4.0%} same text, by {how}" if state == "kept" and how else ""
+        click.echo(f"  {cid:40} {state:4}{why}  {title}")
     for cid in report.removed:
         click.echo(f"  {cid:40} removed")
     for line, text, why in report.dropped:
-        click.echo(f"{file}:{line}: note: not imported ({why}): {text[:70]}")
+        where = f"{file}:{line}" if line else file
+        click.echo(f"{where}: note: not imported ({why}): {text[:70]}")
     for line, msg in report.notes:
         if not msg.startswith("dropped"):
             click.echo(f"{file}:{line}: note: {msg}")
+    for anchor in report.dead_anchors:
+        click.echo(f"{file}: note: in-page link to #{anchor} leads to no heading of the document ('check' reports it)")
+    for lg, got in report.lagging.items():
+        what = "; ".join(f"{k} {', '.join(v)}" for k, v in got.items() if v)
+        click.echo(f"{lg} now lags the {lang} text ({what}): translate it and import it with --lang {lg}; until then "
+                   "'release --allow-stale-translations' keeps publishing its last translation in step")
     if report.effective:
         click.echo(f"Next: review the fragments, then 'policygen release --policy {policy} "
                    f"--effective {report.effective} --backfill' to record this text as published.")
@@ -223,32 +250,73 @@ def import_cmd(file, policy, lang, src):
 
 @main.command()
 @click.option("--policy", required=True)
-@click.option("--effective", required=True, help="Effective date YYYY-MM-DD.")
+@click.option("--effective", help="Effective date YYYY-MM-DD.")
 @click.option("--backfill", is_flag=True, help="Record a version that was already in force (past history).")
 @click.option("--level", type=click.Choice(["editorial", "minor", "notice", "consent"]),
               help="Override the computed level (lowering needs --justification).")
-@click.option("--justification", help="Why the level was changed; recorded and shown in the archive.")
+@click.option("--justification", help="Why the level was changed (or why a release is withdrawn); recorded.")
 @click.option("--summary", default="", help="One-line summary for the archive and feeds.")
 @click.option("--allow-stale-translations", is_flag=True,
               help="Release although translations lag; the source language stays binding.")
+@click.option("--allow-unchanged", is_flag=True, help="Release although the text is the same as the version before.")
+@click.option("--withdraw", "withdraw_s", metavar="YYYY-MM-DD",
+              help="Withdraw the release taking effect on this date (only before it is in force); "
+                   "needs --justification and is recorded in releases.yml.")
 @click.option("--today", "today_s", hidden=True, help="Pretend today is this date (testing).")
 @src_option
-def release(policy, effective, backfill, level, justification, summary, allow_stale_translations, today_s, src):
-    """Record the current text (all languages) as a version in releases.yml."""
+def release(policy, effective, backfill, level, justification, summary, allow_stale_translations, allow_unchanged,
+            withdraw_s, today_s, src):
+    """Record the current text (all languages) as a version in releases.yml, or withdraw
+    one not yet in force (--withdraw DATE --justification TEXT)."""
     from .changes import compute_release_change
     from .editing import record_release
     from .project import build_date
 
+    today = build_date(today_s)
+    if withdraw_s is not None:
+        if effective is not None:
+            raise PolicyError("--withdraw and --effective do not go together",
+                              hint="withdraw one release, then record the corrected text as a new one")
+        _withdraw(src, policy, _date(withdraw_s, "--withdraw"), today, justification)
+        return
+    if effective is None:
+        raise click.UsageError("Missing option '--effective' (or '--withdraw' to take a release back).")
     eff = _date(effective, "--effective")
     _check_policy(src, policy)
-    today = build_date(today_s)
-    computed = compute_release_change(src, policy, eff)
+    level_now, summary_now, previous = compute_release_change(src, policy, eff)
     rel = record_release(src, policy, eff, today, backfill=backfill, level=level, justification=justification,
-                         summary=summary, allow_stale=allow_stale_translations, computed=computed)
+                         summary=summary, allow_stale=allow_stale_translations, allow_unchanged=allow_unchanged,
+                         computed=(level_now, summary_now), previous=previous)
     click.echo(f"Recorded {policy} version {rel.key} ({rel.level}"
                + (f", computed {rel.computed_level}" if rel.computed_level != rel.level else "") + ") in "
                f"{src}/{policy}/releases.yml.")
     click.echo("Commit releases.yml together with the text it records.")
+    from .versions import read_ledger
+    from .worktree import DirSource
+    later = [r.key for r in read_ledger(DirSource(src), policy, []) if r.effective > eff]
+    if later:
+        click.echo(f"Note: version {later[0]} takes effect after this one and does not hold this change; "
+                   f"to carry it forward, withdraw {later[0]} ('policygen release --policy {policy} --withdraw "
+                   f"{later[0]} --justification ...') and release the combined text with a new date.")
+
+
+def _withdraw(src, policy, when, today, justification):
+    from .editing import withdraw_release
+    from .history import Repository
+    from .project import display_path
+    from .versions import resolve_versions
+    from .worktree import DirSource
+
+    _check_policy(src, policy, work_tree=False)
+    versions = resolve_versions(Repository(src), DirSource(src), policy, display_path(src))
+    committed = any(v.effective == when and v.commit is not None for v in versions)
+    got = withdraw_release(src, policy, when, today, justification, committed)
+    if got is None:
+        click.echo(f"Removed the uncommitted release {when} of {policy} from {src}/{policy}/releases.yml "
+                   "(it was never committed, so there is nothing to record).")
+    else:
+        click.echo(f"Withdrew {policy} version {when}; the withdrawal is recorded in {src}/{policy}/releases.yml. "
+                   "Commit it.")
 
 
 @main.command()
@@ -277,15 +345,54 @@ def versions(policy, fmt, src):
 @click.argument("new")
 @click.option("--policy", required=True)
 @click.option("--lang", help="Language (default: the source language).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md", "docx"]), default="text",
+              show_default=True, help="docx: a Word redline of NEW with every change as a tracked change.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (docx: default POLICY-OLD...NEW-LANG.docx).")
 @src_option
-def diff(old, new, policy, lang, fmt, src):
+def diff(old, new, policy, lang, fmt, output, src):
     """Show what changed between two versions: dates, current, latest, draft or git revisions."""
-    from .changes import diff_command
+    from .changes import diff_command, diff_docx
 
     if _is_version_name(old) or _is_version_name(new):
         _check_policy(src, policy, work_tree="draft" in (old, new))
-    click.echo(diff_command(src, policy, old, new, lang, fmt), nl=False)
+    if fmt == "docx":
+        data, name = diff_docx(src, policy, old, new, lang)
+        _write_output(output or name, data)
+        return
+    text = diff_command(src, policy, old, new, lang, fmt)
+    if output:
+        _write_output(output, text.encode("utf-8"))
+    else:
+        click.echo(text, nl=False)
+
+
+def _write_output(path: str, data: bytes) -> None:
+    from .worktree import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise PolicyError(f"cannot write: {exc.strerror}", path=path, hint="check the folder exists and is writable") from None
+    click.echo(f"Wrote {path}", err=True)
+
+
+@main.command()
+@click.option("--policy", required=True)
+@click.option("--version", "ref", default="current", show_default=True,
+              help="A date YYYY-MM-DD, current, latest, draft or a git revision.")
+@click.option("--lang", help="Language (default: the source language).")
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORTERS)), required=True,
+              help="docx: a clean Word document, effective date and content hash in the footer.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: POLICY-VERSION-LANG.EXT).")
+@src_option
+def export(policy, ref, lang, fmt, output, src):
+    """The whole policy, one version in one language, as one document."""
+    from .export import export_document
+
+    if _is_version_name(ref):
+        _check_policy(src, policy, work_tree=ref == "draft")
+    data, name = export_document(src, policy, ref, lang, fmt)
+    _write_output(output or name, data)
 
 
 @main.command()

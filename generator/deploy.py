@@ -9,31 +9,42 @@ swapped in, so the web server never serves a half-copied site.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import shutil
-import tempfile
 
+from .atomic import exchange, remove_leftovers, temp_dir
 from .errors import PolicyError
 
-RENAME_EXCHANGE = 2
-AT_FDCWD = -100
+PREFIX_DEPTH = 4  # folders deep a site may hold policygen's pages (the plugin's prefix: legal/privacy is 2)
 
 
 def is_policygen_site(folder: str) -> bool:
-    return os.path.isfile(os.path.join(folder, "changes.json")) and os.path.isfile(os.path.join(folder, "index.html"))
-
-
-def _exchange(a: str, b: str) -> bool:
-    """Swap two paths atomically (Linux); False where the system cannot."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+    """A built site with policygen's changes.json at its root or under a prefix (an existing site
+    with the policies in e.g. legal/privacy/)."""
+    if not os.path.isfile(os.path.join(folder, "index.html")):
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
+    level = [folder]
+    for _depth in range(PREFIX_DEPTH + 1):
+        if any(_is_changes_json(os.path.join(d, "changes.json")) for d in level):
+            return True
+        level = [e.path for d in level for e in _subfolders(d)]
+    return False
+
+
+def _subfolders(folder: str) -> list:
+    try:
+        with os.scandir(folder) as it:
+            return [e for e in it if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
+    except OSError:
+        return []
+
+
+def _is_changes_json(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return b'"generator": "policygen"' in fh.read(200)
+    except OSError:
+        return False
 
 
 def deploy(site_dir: str, target: str, force: bool = False) -> str:
@@ -58,7 +69,8 @@ def deploy(site_dir: str, target: str, force: bool = False) -> str:
     os.makedirs(parent, exist_ok=True)
     name = os.path.basename(link.rstrip(os.sep))
     prefix = f".{name}.deploy-"
-    new = tempfile.mkdtemp(prefix=prefix, dir=parent)
+    remove_leftovers(parent, (prefix, f".{name}.old-"), keep=real)  # what a killed deploy left
+    new = temp_dir(parent, prefix)
     try:
         shutil.copytree(site, new, symlinks=True, dirs_exist_ok=True)
         os.chmod(new, 0o755)
@@ -75,11 +87,11 @@ def deploy(site_dir: str, target: str, force: bool = False) -> str:
             os.replace(new, link)
             new = None
             return "new"
-        if _exchange(new, link):
+        if exchange(new, link):
             shutil.rmtree(new, ignore_errors=True)  # now the old site
             new = None
             return "exchange"
-        old = tempfile.mkdtemp(prefix=f".{name}.old-", dir=parent)
+        old = temp_dir(parent, f".{name}.old-")
         os.rmdir(old)
         os.replace(link, old)
         os.replace(new, link)

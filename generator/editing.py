@@ -6,6 +6,7 @@ They compute with the pure modules and write files atomically; nothing here touc
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -14,9 +15,10 @@ import yaml
 from .errors import Finding, PolicyError
 from . import i18n
 from .fragments import decode, dump_releases, load_policy, render_clause_file
-from .importer import FORMATS, align_translation, assign_ids, parse_document, rewrite_anchors
+from .importer import FORMATS, IdMatch, align_translation, assign_ids, parse_document, rewrite_anchors
 from .lint import source_hash, stale_translation_ids
-from .model import Clause, Release, level_rank
+from .model import Clause, Release, Withdrawal, level_rank
+from .versions import uncommitted_releases
 from .worktree import DirSource, write_atomic
 
 
@@ -26,11 +28,13 @@ class ImportReport:
     policy: str
     lang: str
     created: bool
-    clauses: list = field(default_factory=list)  # (id, title, "kept"|"new")
+    clauses: list = field(default_factory=list)  # (id, title, "kept"|"new", similarity, how)
     removed: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     dropped: list = field(default_factory=list)
     effective: date | None = None
+    lagging: dict = field(default_factory=dict)  # translation lang -> {"orphaned": [ids], "stale": [...], "missing": [...]}
+    dead_anchors: list = field(default_factory=list)
 
 
 def read_input(path: str) -> tuple[str, str]:
@@ -54,6 +58,25 @@ def read_input(path: str) -> tuple[str, str]:
     return text, fmt
 
 
+def _parse_map(pairs, old_ids: list[str], proposed: list[str]) -> dict:
+    """``--map OLD=NEW``: the section this import would call NEW keeps the id OLD."""
+    out = {}
+    for pair in pairs or ():
+        old, sep, new = pair.partition("=")
+        old, new = old.strip(), new.strip()
+        if not sep or not old or not new:
+            raise PolicyError(f"--map {pair!r} is not OLD-ID=NEW-ID",
+                              hint="for example --map contact-us=how-reach-us (an existing id = the id import proposed)")
+        if old not in old_ids:
+            raise PolicyError(f"--map {pair}: the policy has no clause {old!r}",
+                              hint="existing ids: " + ", ".join(old_ids))
+        if new not in proposed:
+            raise PolicyError(f"--map {pair}: this import proposes no id {new!r}",
+                              hint="proposed ids: " + ", ".join(proposed))
+        out[old] = proposed.index(new)
+    return out
+
+
 def _read_docx(path: str):
     from .docxin import read_docx
 
@@ -65,20 +88,23 @@ def _read_docx(path: str):
     return read_docx(data, path)
 
 
-def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportReport:
+def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str | None = None,
+                  id_map: tuple = ()) -> ImportReport:
     from .fragments import ID_RE, LANG_RE
 
     if not ID_RE.match(policy):
         raise PolicyError(f"invalid policy id {policy!r}", hint="use lower-case letters, digits and '-'")
     if not LANG_RE.match(lang):
         raise PolicyError(f"invalid language code {lang!r}", hint="use a BCP 47 code such as en or zh-CN")
+    if base_url is not None and not re.match(r"^https?://[^/\s]+", base_url):
+        raise PolicyError(f"--base-url {base_url!r} is not a web address", hint="for example --base-url https://example.com")
     if path.lower().endswith(".docx"):  # Word: mammoth's HTML, read by the HTML importer
         draft = _read_docx(path)
         text, fmt = draft.html, "html"
     else:
         draft = None
         text, fmt = read_input(path)
-    doc = parse_document(text, fmt)
+    doc = parse_document(text, fmt, base_url)
     if draft:
         doc.notes, doc.dropped = [*draft.notes, *doc.notes], [*draft.dropped, *doc.dropped]
         doc.entity = doc.entity or draft.entity
@@ -91,6 +117,11 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
     manifest, texts = (load_policy(src, "", policy, findings) if exists else (None, {}))
     if exists and manifest is None:
         raise PolicyError("cannot re-import into a policy whose policy.yml is invalid", findings=findings)
+    pending = uncommitted_releases(src_dir, policy) if exists else []
+    if pending:
+        raise PolicyError(f"version {pending[-1]} of {policy!r} is recorded in releases.yml but not committed: "
+                          "its text exists only in the work tree, and importing would overwrite it",
+                          hint="commit the release first ('git add -A && git commit'), then import")
     report = ImportReport(policy=policy, lang=lang, created=not exists, notes=doc.notes, dropped=doc.dropped,
                           effective=doc.effective)
     sections = doc.sections
@@ -101,13 +132,17 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
     old = texts.get(lang).clauses if exists and lang in texts else ()
     if translation:
         source = texts[manifest.source_lang].clauses
-        ids = align_translation(sections, list(source))
+        matches = [IdMatch(cid, cid in {c.id for c in old}) for cid in align_translation(sections, list(source))]
     else:
-        ids = assign_ids(sections, list(old))
-    rewrite_anchors(sections, ids)
+        matches = assign_ids(sections, list(old))
+        if id_map:
+            matches = assign_ids(sections, list(old), _parse_map(id_map, [c.id for c in old], [m.id for m in matches]))
+    ids = [m.id for m in matches]
+    report.dead_anchors = rewrite_anchors(sections, ids)
     old_by_id = {c.id: c for c in old}
     new_clauses = []
-    for cid, s in zip(ids, sections):
+    for match, s in zip(matches, sections):
+        cid = match.id
         prev = old_by_id.get(cid)
         facts = dict(prev.facts) if prev else {}
         sh = None
@@ -116,7 +151,7 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
             if not facts:
                 facts = dict(texts[manifest.source_lang].clause(cid).facts)
         new_clauses.append(Clause(id=cid, title=s.title, body=s.body, facts=facts, source_hash=sh))
-        report.clauses.append((cid, s.title, "kept" if prev else "new"))
+        report.clauses.append((cid, s.title, "kept" if prev else "new", match.similarity, match.how))
     folder = os.path.join(base, lang)
     os.makedirs(folder, exist_ok=True)
     for c in new_clauses:
@@ -155,7 +190,25 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
             if preamble_ids:
                 raw["unnumbered"] = preamble_ids
         write_atomic(os.path.join(base, "policy.yml"), _manifest_yaml(raw))
+    if exists and not translation:
+        report.lagging = lagging_languages(src_dir, policy)
     return report
+
+
+def lagging_languages(src_dir: str, policy: str) -> dict:
+    """Translations no longer in step with the source language: their orphaned clauses
+    (no source clause any more), stale ones (source changed) and missing ones."""
+    from .lint import orphaned_translation_ids
+
+    manifest, texts = load_policy(DirSource(src_dir), "", policy, [])
+    out = {}
+    for lang in manifest.languages[1:] if manifest else ():
+        got = {"orphaned": orphaned_translation_ids(manifest, texts, lang),
+               "stale": stale_translation_ids(manifest, texts, lang),
+               "missing": [c for c in manifest.clauses if texts.get(lang) is None or texts[lang].clause(c) is None]}
+        if any(got.values()):
+            out[lang] = got
+    return out
 
 
 def _manifest_yaml(data: dict) -> str:
@@ -169,12 +222,14 @@ def earliest_effective(today: date, notice_days: int) -> date:
 
 def record_release(src_dir: str, policy: str, effective: date, today: date, *, backfill: bool = False,
                    level: str | None = None, justification: str | None = None, summary: str = "",
-                   allow_stale: bool = False, computed: tuple[str, str] | None = None) -> Release:
+                   allow_stale: bool = False, allow_unchanged: bool = False,
+                   computed: tuple[str, str] | None = None, previous: Release | None = None) -> Release:
     """Append a version to releases.yml after every legal and consistency check.
 
-    ``computed`` is (level, summary) from the classifier, comparing with the previous version.
+    ``computed`` is (level, summary) from the classifier, comparing with ``previous``, the
+    version the new one follows.
     """
-    from .versions import read_ledger
+    from .versions import read_ledger_full
 
     src = DirSource(src_dir)
     findings: list[Finding] = []
@@ -182,15 +237,25 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
     errors = [f for f in findings if f.severity == "error"]
     if manifest is None or errors:
         raise PolicyError(f"policy {policy!r} has errors; fix them before releasing", findings=errors)
-    ledger = read_ledger(src, policy, findings)
+    ledger, withdrawals = read_ledger_full(src, policy, findings)
+    ledger_path = os.path.join(src_dir, policy, "releases.yml")
     for r in ledger:
         if r.effective == effective:
             raise PolicyError(f"a version of {policy!r} already takes effect on {effective}",
-                              path=os.path.join(src_dir, policy, "releases.yml"), line=r.line or None,
+                              path=ledger_path, line=r.line or None,
                               hint="choose another effective date; released versions are never replaced")
-    if ledger and effective < ledger[-1].effective and not backfill:
-        raise PolicyError(f"{effective} is before the latest version ({ledger[-1].effective})",
-                          hint="use --backfill to record past history")
+    for w in withdrawals:
+        if w.effective == effective:
+            raise PolicyError(f"a version of {policy!r} taking effect on {effective} was withdrawn on {w.on}",
+                              path=ledger_path, line=w.line or None,
+                              hint="readers may have seen the withdrawn version announced for that day: "
+                                   "choose another effective date")
+    if backfill and effective > today:
+        raise PolicyError(f"--backfill records past history, but {effective} is after today ({today})",
+                          hint="release a version that is not in force yet without --backfill: "
+                               "its level then needs its notice period")
+    # Without --backfill any date from today on is allowed, also one before an announced
+    # version (an urgent fix while a later version waits for its notice period).
     if not backfill and effective < today:
         raise PolicyError(f"effective date {effective} is in the past",
                           hint="use --backfill to record a version that was already in force")
@@ -204,6 +269,11 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
         raise PolicyError(f"translations are out of date ({lines})",
                           hint="update them (and their source_hash), or release with --allow-stale-translations: "
                                "the source language then stays the binding text")
+    hashes = {lg: texts[lg].content_hash for lg in manifest.languages if texts.get(lg) and texts[lg].clauses}
+    if previous is not None and previous.hashes == hashes and not allow_unchanged:
+        raise PolicyError(f"the text is the same as version {previous.key}'s: there is nothing to release",
+                          hint="edit the text first; to record the same text again on purpose (e.g. to restore "
+                               "it after a later version), pass --allow-unchanged")
     computed_level = computed[0] if computed else "editorial"
     final = level or computed_level
     if level and level_rank(level) < level_rank(computed_level) and not justification:
@@ -216,9 +286,38 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
                 f"this is a {final}-level change: it may take effect on {earliest.isoformat()} at the earliest "
                 f"({manifest.notice_days} days' notice)",
                 hint=f"use --effective {earliest.isoformat()} or later")
-    hashes = {lg: texts[lg].content_hash for lg in manifest.languages if texts.get(lg) and texts[lg].clauses}
     rel = Release(effective=effective, level=final, computed_level=computed_level,
                   justification=justification, summary=summary, hashes=hashes,
                   backfill=backfill, stale=stale)
-    write_atomic(os.path.join(src_dir, policy, "releases.yml"), dump_releases([*ledger, rel]))
+    write_atomic(ledger_path, dump_releases([*ledger, rel], withdrawals))
     return replace(rel)
+
+
+def withdraw_release(src_dir: str, policy: str, effective: date, today: date, justification: str | None,
+                     committed: bool) -> Withdrawal | None:
+    """Take back a release not yet in force. A committed one stays in the ledger as a
+    withdrawal (the ledger is append-only); one never committed is simply removed (returns None)."""
+    from .versions import read_ledger_full
+
+    src = DirSource(src_dir)
+    findings: list[Finding] = []
+    ledger, withdrawals = read_ledger_full(src, policy, findings)
+    ledger_path = os.path.join(src_dir, policy, "releases.yml")
+    entry = next((r for r in ledger if r.effective == effective), None)
+    if entry is None:
+        raise PolicyError(f"{policy!r} has no release taking effect on {effective}", path=ledger_path,
+                          hint=f"list the versions with 'policygen versions --policy {policy}'")
+    if effective <= today:
+        raise PolicyError(f"version {effective} of {policy!r} is in force (today is {today}): a version in force "
+                          "is never withdrawn", path=ledger_path, line=entry.line or None,
+                          hint="release the correction as a new version")
+    if not justification or not justification.strip():
+        raise PolicyError("a withdrawal needs --justification TEXT: it is recorded in releases.yml")
+    rest = [r for r in ledger if r is not entry]
+    withdrawal = None
+    if committed:
+        withdrawal = Withdrawal(effective=effective, on=today, justification=justification.strip(),
+                                hashes=dict(entry.hashes))
+        withdrawals = [*withdrawals, withdrawal]
+    write_atomic(ledger_path, dump_releases(rest, withdrawals))
+    return withdrawal

@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 import yaml
 
 from .errors import Finding
-from .model import LEVELS, Clause, Manifest, PolicyText, Release
+from .model import LEVELS, Clause, Manifest, PolicyText, Release, Withdrawal
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -306,27 +306,54 @@ def parse_date(value, path: str, line: int | None, findings: list[Finding]) -> d
 
 
 def parse_releases(text: str, path: str, findings: list[Finding]) -> list[Release]:
-    releases, found = _parse_releases(text, path)
+    releases, _withdrawn, found = _parse_ledger(text, path)
     findings.extend(found)
     return list(releases)
 
 
+def parse_ledger(text: str, path: str, findings: list[Finding]) -> tuple[list[Release], list[Withdrawal]]:
+    """The releases and the withdrawals a ledger records."""
+    releases, withdrawn, found = _parse_ledger(text, path)
+    findings.extend(found)
+    return list(releases), list(withdrawn)
+
+
 @functools.lru_cache(maxsize=1024)
-def _parse_releases(text: str, path: str) -> tuple[tuple[Release, ...], tuple[Finding, ...]]:
+def _parse_ledger(text: str, path: str) -> tuple[tuple[Release, ...], tuple[Withdrawal, ...], tuple[Finding, ...]]:
     # Memoised: a build reads each commit's ledger twice (its releases, and the policy's checks).
     findings: list[Finding] = []
-    return tuple(_parse_releases_text(text, path, findings)), tuple(findings)
-
-
-def _parse_releases_text(text: str, path: str, findings: list[Finding]) -> list[Release]:
     data = load_yaml(text, path, findings)
     if data is None:
-        return []
+        return (), (), tuple(findings)
     entries = data.get("releases") if isinstance(data, dict) else data
     if not isinstance(entries, list):
         findings.append(Finding(path, 1, "releases.yml must hold 'releases:', a list of versions"))
-        return []
-    lines = [i + 1 for i, ln in enumerate(text.splitlines()) if re.match(r"^\s*-\s+effective\s*:", ln)]
+        return (), (), tuple(findings)
+    releases = _parse_releases_list(entries, _entry_lines(text, "releases"), path, findings)
+    withdrawn = isinstance(data, dict) and data.get("withdrawn")
+    withdrawals = _parse_withdrawals(withdrawn, _entry_lines(text, "withdrawn"), path, findings) if withdrawn else []
+    taken = {w.effective: w for w in withdrawals}
+    for r in releases:
+        if r.effective in taken:
+            findings.append(Finding(path, r.line or None, f"version {r.key} is listed both as released and as withdrawn",
+                                    hint=f"the withdrawal is at line {taken[r.effective].line}; a withdrawn date "
+                                         "is not used again: release the corrected text under another date"))
+    return tuple(releases), tuple(withdrawals), tuple(findings)
+
+
+def _entry_lines(text: str, section: str) -> list[int]:
+    """The line of each '- effective:' item under a top-level key (or of a bare list)."""
+    lines, inside = [], not re.search(r"^[A-Za-z_]\w*\s*:", text, re.M)
+    for i, ln in enumerate(text.splitlines()):
+        top = re.match(r"^([A-Za-z_]\w*)\s*:", ln)
+        if top:
+            inside = top.group(1) == section
+        elif inside and re.match(r"^\s*-\s+effective\s*:", ln):
+            lines.append(i + 1)
+    return lines
+
+
+def _parse_releases_list(entries: list, lines: list[int], path: str, findings: list[Finding]) -> list[Release]:
     out: list[Release] = []
     seen: dict = {}
     for i, e in enumerate(entries):
@@ -364,6 +391,38 @@ def _parse_releases_text(text: str, path: str, findings: list[Finding]) -> list[
     return sorted(out, key=lambda r: r.effective)
 
 
+def _parse_withdrawals(entries, lines: list[int], path: str, findings: list[Finding]) -> list[Withdrawal]:
+    if not isinstance(entries, list):
+        findings.append(Finding(path, None, "'withdrawn' must be a list of withdrawn releases",
+                                hint="withdrawals are written by 'policygen release --withdraw'; restore it from git"))
+        return []
+    out = []
+    for i, e in enumerate(entries):
+        line = lines[i] if i < len(lines) else None
+        if not isinstance(e, dict) or "effective" not in e or "withdrawn_on" not in e:
+            findings.append(Finding(path, line, "each withdrawal needs 'effective' and 'withdrawn_on' dates",
+                                    hint="withdrawals are written by 'policygen release --withdraw'"))
+            continue
+        eff = parse_date(e["effective"], path, line, findings)
+        on = parse_date(e["withdrawn_on"], path, line, findings)
+        why = e.get("justification")
+        content = e.get("content") or {}
+        if eff is None or on is None:
+            continue
+        if not isinstance(why, str) or not why.strip():
+            findings.append(Finding(path, line, f"the withdrawal of {eff} has no justification",
+                                    hint="a withdrawal is part of the legal record: say why"))
+            continue
+        if on >= eff:
+            findings.append(Finding(path, line, f"version {eff} was withdrawn on {on}, when it was already in force",
+                                    hint="only a version not yet in force can be withdrawn; correct it with a new version"))
+            continue
+        out.append(Withdrawal(effective=eff, on=on, justification=why.strip(),
+                              hashes={str(k): str(v) for k, v in content.items()} if isinstance(content, dict) else {},
+                              line=line or 0))
+    return out
+
+
 def release_to_yaml(r: Release) -> dict:
     entry = {"effective": r.effective.isoformat(), "level": r.level}
     if r.computed_level and r.computed_level != r.level:
@@ -380,12 +439,18 @@ def release_to_yaml(r: Release) -> dict:
     return entry
 
 
-def dump_releases(releases: list[Release]) -> str:
+def withdrawal_to_yaml(w: Withdrawal) -> dict:
+    return {"effective": w.key, "withdrawn_on": w.on.isoformat(), "justification": w.justification,
+            "content": dict(w.hashes)}
+
+
+def dump_releases(releases: list[Release], withdrawals: list[Withdrawal] = ()) -> str:
     head = ("# Release ledger: one entry per published version. Written by `policygen release`;\n"
             "# reviewed in pull requests like any other change. Do not edit released entries.\n")
-    body = yaml.safe_dump({"releases": [release_to_yaml(r) for r in sorted(releases, key=lambda r: r.effective)]},
-                          allow_unicode=True, sort_keys=False, width=100)
-    return head + body
+    data = {"releases": [release_to_yaml(r) for r in sorted(releases, key=lambda r: r.effective)]}
+    if withdrawals:
+        data["withdrawn"] = [withdrawal_to_yaml(w) for w in sorted(withdrawals, key=lambda w: w.effective)]
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
 def load_policy(src: Source, root: str, policy_id: str, findings: list[Finding], *, ledger: bool = True,
@@ -449,6 +514,7 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
                                      f"{manifest.id} --lang {lang}'"))
     by_id: dict[str, Clause] = {}
     broken: set[str] = set()  # files already reported as unreadable
+    orphans: list[Clause] = []
     for name in names:
         path = f"{folder}/{name}"
         key = (path, src.object_id(path)) if parsed is not None else None
@@ -466,7 +532,11 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
                                     hint=f"also used by {by_id[clause.id].path}; ids must be unique"))
             continue
         by_id[clause.id] = clause
-        if clause.id not in manifest.clauses:
+        if clause.id not in manifest.clauses and not source:
+            # The source language was restructured after this translation: the language lags,
+            # which never stops a build or a release (see lint.lagging_translation).
+            orphans.append(clause)
+        elif clause.id not in manifest.clauses:
             findings.append(Finding(path, 2, f"clause {clause.id!r} is not listed in policy.yml",
                                     hint=f"add it to 'clauses:' in {manifest.path} where it belongs in the text"))
     ordered = []
@@ -480,7 +550,7 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
                                     f"{what} {cid!r} has no file in {folder}/",
                                     severity=sev,
                                     hint=f"create {folder}/{cid}.md or remove {cid!r} from 'clauses:'"))
-    return PolicyText(manifest=manifest, lang=lang, clauses=tuple(ordered))
+    return PolicyText(manifest=manifest, lang=lang, clauses=tuple(ordered), orphans=tuple(orphans))
 
 
 def list_policies(src: Source, root: str) -> list[str]:

@@ -12,7 +12,7 @@ It fails when
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from .changes import _load
 from .classify import classify
@@ -21,7 +21,7 @@ from .editing import earliest_effective
 from .fragments import list_policies
 from .history import Repository
 from .project import display_path
-from .versions import read_ledger, resolve_versions
+from .versions import read_ledger, read_ledger_full, resolve_versions
 from .worktree import DirSource
 
 ADVERSE = ("notice", "consent")
@@ -57,6 +57,10 @@ def release_gate(src_dir: str, policy: str, today: date, base: str | None = None
     manifest, texts = _load(worktree, policy, "the work tree")
     versions = resolve_versions(repo, worktree, policy, display_path(src_dir))
     earliest = earliest_effective(today, manifest.notice_days)
+    _releases, withdrawn = read_ledger_full(worktree, policy, [])
+    taken = {v.effective for v in versions} | {w.effective for w in withdrawn}
+    while earliest in taken:  # the advice must be a command that works
+        earliest += timedelta(days=1)
     release_cmd = f"policygen release --policy {policy} --effective {earliest.isoformat()}"
 
     if not versions:

@@ -25,6 +25,9 @@ class Repository:
         self.src_abs = os.path.abspath(src_dir)
         try:
             self.repo = git.Repo(self.src_abs, search_parent_directories=True)
+            # Released text is what the commits hold: `git replace` refs (which a clone may
+            # carry, or anyone with the repository may add) must not substitute other objects.
+            self.repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1")
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             self.repo = None
         self._blobs: dict[str, bytes] = {}  # hexsha -> content
@@ -65,7 +68,8 @@ class Repository:
         its history."""
         path = f"{self.prefix}/{relpath}" if self.prefix else relpath
         try:
-            out = self.repo.git.log("--format=%x00%H", "--name-only", "--follow", "--", path)
+            # Paths unquoted: git would write 'caf\303\251' for a folder named 'café'.
+            out = self._git().log("--format=%x00%H", "--name-only", "--follow", "--", path)
         except git.GitCommandError as exc:
             raise GitError(f"git log failed: {exc.stderr.strip()}") from None
         found = []
@@ -79,6 +83,19 @@ class Repository:
             found.append((lines[0], at))
         found.reverse()
         return found
+
+    def _git(self):
+        return self.repo.git(c="core.quotePath=false")
+
+    def commits_since(self, commit: str, relpath: str) -> list[tuple[str, str]]:
+        """(commit, relpath), oldest first, for each commit after ``commit`` (up to HEAD) that
+        changed ``relpath``."""
+        path = f"{self.prefix}/{relpath}" if self.prefix else relpath
+        try:
+            out = self._git().log("--reverse", "--format=%H", f"{commit}..HEAD", "--", path)
+        except git.GitCommandError as exc:
+            raise GitError(f"git log failed: {exc.stderr.strip()}") from None
+        return [(c, relpath) for c in out.split()]
 
     def resolve(self, rev: str) -> str:
         try:
@@ -104,8 +121,8 @@ class Repository:
         if not specs:
             return []
         try:
-            proc = subprocess.run([self.repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git", f"--git-dir={self.repo.git_dir}",
-                                   "cat-file", "--batch"], input=("\n".join(specs) + "\n").encode("utf-8"),
+            proc = subprocess.run([self.repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git", "--no-replace-objects",
+                                   f"--git-dir={self.repo.git_dir}", "cat-file", "--batch"], input=("\n".join(specs) + "\n").encode("utf-8"),
                                   capture_output=True, check=False)
         except OSError as exc:
             raise GitError(f"git cat-file failed: {exc}") from None

@@ -115,6 +115,8 @@ class PolicyText:
     manifest: Manifest
     lang: str
     clauses: tuple  # Clause, in manifest order
+    # a translation's clauses whose id the source language no longer has (it lags a restructure)
+    orphans: tuple = field(default=(), compare=False, hash=False)
 
     def clause(self, clause_id: str) -> Clause | None:
         for c in self.clauses:
@@ -154,6 +156,30 @@ class Release:
     @property
     def languages(self) -> list:
         return list(self.hashes)
+
+    @functools.cached_property
+    def record(self) -> str:
+        """What never changes once the entry is committed (the ledger is append-only): its
+        date, levels, justification, backfill flag and content hashes. The summary and the
+        lagging translations are descriptions, not the legal record."""
+        return canonical_json({"effective": self.key, "level": self.level, "computed_level": self.computed_level,
+                               "justification": self.justification, "backfill": self.backfill,
+                               "content": self.hashes})
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A release taken back before it took effect, recorded under 'withdrawn:' in releases.yml."""
+
+    effective: date
+    on: date  # the day it was withdrawn
+    justification: str
+    hashes: dict = field(default_factory=dict, compare=False, hash=False)  # what the withdrawn entry recorded
+    line: int = field(default=0, compare=False)
+
+    @property
+    def key(self) -> str:
+        return self.effective.isoformat()
 
 
 @dataclass(frozen=True)

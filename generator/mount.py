@@ -14,7 +14,7 @@ _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 MAX_LISTED = 10  # clashes named one by one; more are counted
 
 
-def normalize_prefix(value: str | None, config_file: str = "mkdocs.yml") -> str:
+def normalize_prefix(value: str | None, config_file: str = "mkdocs.yml", line: int | None = None) -> str:
     """``"legal/privacy"`` (or ``/legal/privacy/``) -> ``"legal/privacy/"``; ``""`` -> ``""`` (the
     site root). A prefix is a folder in the site and a URL path: plain segments only."""
     text = (value or "").strip().strip("/")
@@ -23,7 +23,7 @@ def normalize_prefix(value: str | None, config_file: str = "mkdocs.yml") -> str:
     bad = [s for s in text.split("/") if not _SEGMENT.match(s) or s in (".", "..")]
     if bad:
         raise PolicyError(f"plugin policygen: prefix {value!r} is not a folder path inside the site "
-                          f"({bad[0]!r} is not allowed)", path=config_file,
+                          f"({bad[0]!r} is not allowed)", path=config_file, line=line,
                           hint="write it as folders of letters, digits, '.', '-' or '_' separated by '/', "
                                "e.g. prefix: legal/privacy")
     return text + "/"
@@ -47,3 +47,14 @@ def check_clashes(site: dict[str, str], ours: dict[str, str], config_file: str =
                       path=config_file, findings=findings,
                       hint="move or rename the site's files, or put the policies in a folder of their own "
                            "with `prefix:` under the policygen plugin (e.g. prefix: legal/privacy)")
+
+
+def nav_entry_for(url: str, nav_urls: list[str]) -> int | None:
+    """Which of the site's nav pages leads to a policygen page that is not in the nav (an
+    archive, a dated version): the one whose URL holds it most closely, e.g. a tab
+    ``Privacy: legal/privacy/index.md`` for ``legal/privacy/en/acme/archive/``. Its index, or None."""
+    best = None
+    for i, nav_url in enumerate(nav_urls):
+        if nav_url and url.startswith(nav_url) and (best is None or len(nav_url) > len(nav_urls[best])):
+            best = i
+    return best

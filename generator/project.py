@@ -68,6 +68,25 @@ def check_sources(src_dir: str, lint: bool = True) -> tuple[list, list[Finding]]
     return loaded, [fix(f) for f in findings]
 
 
+def check_history(src_dir: str, loaded) -> list[Finding]:
+    """What ``check`` adds to the sources' own findings: that each policy's ledger and
+    released texts agree with git (append-only ledger, frozen texts), as a build checks them."""
+    repo = Repository(src_dir)
+    worktree = DirSource(src_dir)
+    shown = display_path(src_dir)
+    if repo.repo is None:
+        return [Finding(shown, None, "the policy sources are not inside a git repository: released versions are "
+                                     "read from git history",
+                        hint="run 'git init' and commit the sources, or run policygen inside your clone")]
+    findings = []
+    for manifest, _texts in loaded:
+        try:
+            resolve_versions(repo, worktree, manifest.id, display_root=shown)
+        except PolicyError as exc:
+            findings.extend(exc.findings or [Finding(exc.path or shown, exc.line, exc.message, hint=exc.hint)])
+    return findings
+
+
 def load_project(src_dir: str, include_draft: bool = False, memo=None) -> tuple[list[PolicySite], list[Finding]]:
     """Every policy in the work tree with its released versions read from git (``memo``: a
     ``historycache.CommitMemo`` of what earlier builds read at each commit)."""

@@ -97,7 +97,7 @@ def site(tmp_path_factory) -> Path:
     check = run(["check"], cwd=project)
     assert "stale translation" not in check.stdout, check.stdout
     commit_all(project, "Import the ST Machinery policy", date="2022-12-15")
-    run(["release", "--policy", POLICY, "--effective", "2023-01-01", "--backfill", "--today", "2022-12-15"],
+    run(["release", "--policy", POLICY, "--effective", "2023-01-01", "--backfill", "--today", "2023-01-01"],
         cwd=project)
     commit_all(project, "Release 2023-01-01", date="2022-12-16")
 
@@ -107,7 +107,7 @@ def site(tmp_path_factory) -> Path:
     _translate(project, "contact-us", "联系我们",
                "如有任何问题，请发送邮件至 info@st-one.cn，或联系我们的数据保护官 dpo@st-one.cn。我们将在三十天内答复。")
     commit_all(project, "Add the DPO contact", date="2024-05-01")
-    run(["release", "--policy", POLICY, "--effective", "2024-06-01", "--backfill", "--today", "2024-05-01"],
+    run(["release", "--policy", POLICY, "--effective", "2024-06-01", "--backfill", "--today", "2024-06-01"],
         cwd=project)
     commit_all(project, "Release 2024-06-01", date="2024-05-02")
 

@@ -109,6 +109,11 @@ def test_the_policies_live_under_the_prefix(existing):
     current = page(site, PREFIX + "en/acme")
     tabs = {a.get_text(strip=True): a["href"] for a in current.select(".md-tabs a")}
     assert tabs["Guide"] == "../../../../guide/" and tabs["Home"] == "../../../.."
+    # on every policy page, in the search index or not, the Privacy tab is the active one
+    for path in ("", "en/acme", "zh-CN/acme/archive", "en/acme/2023-01-01", "en/acme/compare/2023-01-01...2024-06-01"):
+        active = page(site, PREFIX + path).select(".md-tabs__item--active")
+        assert [a.get_text(strip=True) for a in active] == ["Privacy"], path
+    assert [a.get_text(strip=True) for a in page(site, "guide").select(".md-tabs__item--active")] == ["Guide"]
 
 
 def test_search_indexes_the_site_and_the_pages_in_force_under_the_prefix(existing):
@@ -139,6 +144,7 @@ def test_sitemaps_robots_changes_feeds_embeds_and_links_carry_the_prefix(existin
     v = changes["policies"][0]["versions"][1]
     assert v["urls"]["en"] == base + "en/acme/2024-06-01/"
     assert v["compare_urls"]["zh-CN"] == base + "zh-CN/acme/compare/2023-01-01...2024-06-01/"
+    assert (site / PREFIX / "notice.js").is_file() and not (site / "notice.js").exists()  # beside changes.json
     feed = (site / PREFIX / "en/acme/feed.xml").read_text(encoding="utf-8")
     assert f'href="{base}en/acme/2024-06-01/"' in feed and f"{SITE_URL}en/" not in feed
     embed = json.loads((site / PREFIX / "en/acme/embed.json").read_text(encoding="utf-8"))
@@ -170,6 +176,18 @@ def test_policygen_build_keeps_the_sites_pages_too(existing, tmp_path):
     run(["build", "--date", TODAY, "--no-cache", "--out", str(out)], cwd=project)
     assert page(out, "").h1.get_text(strip=True) == "Acme Docs"
     assert (out / "guide/index.html").is_file() and (out / PREFIX / "en/acme/2023-01-01/index.html").is_file()
+
+
+def test_deploy_takes_a_site_with_the_policies_under_a_prefix(existing, tmp_path):
+    project, site = existing
+    web = tmp_path / "www"
+    run(["deploy", "--site", str(site), "--to", str(web)], cwd=project)
+    run(["deploy", "--site", str(site), "--to", str(web)], cwd=project)  # again: it holds a policygen site now
+    assert (web / PREFIX / "changes.json").is_file() and (web / "guide/index.html").is_file()
+    other = tmp_path / "other"
+    write(other / "index.html", "someone else's site")
+    proc = run(["deploy", "--site", str(site), "--to", str(other)], cwd=project, check=False)
+    assert proc.returncode == 2 and "holds no policygen site" in proc.stderr
 
 
 def test_a_clash_with_a_site_page_is_an_error_naming_both(tmp_path):
@@ -220,7 +238,8 @@ def test_a_bad_prefix_is_a_clear_error(tmp_path, prefix):
     add_docs_site(project, prefix=json.dumps(prefix))
     proc = run(["build", "--date", TODAY, "--no-cache", "--out", str(tmp_path / "site")], cwd=project, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "mkdocs.yml: error: plugin policygen: prefix" in proc.stderr and "hint:" in proc.stderr
+    line = (project / "mkdocs.yml").read_text(encoding="utf-8").split("prefix:")[0].count("\n") + 1
+    assert f"mkdocs.yml:{line}: error: plugin policygen: prefix" in proc.stderr and "hint:" in proc.stderr
     assert not (tmp_path / "site").exists()
 
 

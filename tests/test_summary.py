@@ -150,7 +150,7 @@ def acme(tmp_path_factory):
             add_facts(project, lang, cid, facts)
     retranslate(project)
     commit_all(project, "Import and annotate", date="2023-12-01")
-    run(["release", "--policy", "acme", "--effective", "2024-01-01", "--backfill", "--today", "2023-12-01"],
+    run(["release", "--policy", "acme", "--effective", "2024-01-01", "--backfill", "--today", "2024-01-01"],
         cwd=project)
     commit_all(project, "Release 2024-01-01", date="2023-12-02")
 
@@ -176,7 +176,7 @@ def acme(tmp_path_factory):
     edit(project, "zh-CN", "long-keep-data", "保存1年", "保存3年")
     retranslate(project)
     commit_all(project, "Location, Singapore, insurance partner, 3 years", date="2024-11-01")
-    run(["release", "--policy", "acme", "--effective", "2025-01-01", "--backfill", "--today", "2024-11-01"],
+    run(["release", "--policy", "acme", "--effective", "2025-01-01", "--backfill", "--today", "2025-01-01"],
         cwd=project)
     commit_all(project, "Release 2025-01-01", date="2024-11-02")
     run(["build", "--date", TODAY, "--out", "site", "--draft"], cwd=project)
@@ -397,7 +397,7 @@ def test_pages_of_a_policy_without_facts_have_no_summary(project):
     run(["import", "p.md", "--policy", "plain", "--lang", "en"], cwd=project)
     (project / "p.md").unlink()
     commit_all(project, "Import", date="2024-01-01")
-    run(["release", "--policy", "plain", "--effective", "2024-02-01", "--backfill", "--today", "2024-01-02"],
+    run(["release", "--policy", "plain", "--effective", "2024-02-01", "--backfill", "--today", "2024-02-01"],
         cwd=project)
     commit_all(project, "Release", date="2024-01-02")
     run(["build", "--date", TODAY, "--out", "site"], cwd=project)
