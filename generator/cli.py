@@ -166,7 +166,8 @@ def build(src, out, config_file, as_of, draft, pdf, docx, cache_dir, no_cache, j
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 @click.option("--date", "as_of", help="Preview as of this date.")
 def serve(src, config_file, dev_addr, as_of):
-    """Live preview, with the draft (work tree) at /<lang>/<policy>/draft/."""
+    """Live preview, with the draft (work tree) at /<lang>/<policy>/draft/ and a page like a
+    corporate website's with the notice script (notice.js) at /notice-demo/."""
     from mkdocs.commands.serve import serve as mk_serve
 
     from .buildsite import DEFAULT_CONFIG, site_docs_dir
@@ -207,27 +208,41 @@ def check(src, strict):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--policy", required=True, help="Policy id (folder name), e.g. acme.")
 @click.option("--lang", required=True, help="Language of FILE, e.g. en or zh-CN.")
+@click.option("--base-url", help="Where FILE was published (https://example.com): root-relative links "
+                                 "(/legal/terms) become absolute.")
+@click.option("--map", "id_map", multiple=True, metavar="OLD-ID=NEW-ID",
+              help="Re-import: the section this import would call NEW-ID keeps the existing id OLD-ID "
+                   "(overrules the matching; repeatable).")
 @src_option
-def import_cmd(file, policy, lang, src):
+def import_cmd(file, policy, lang, base_url, id_map, src):
     """Turn FILE (.txt, .md, .html, .docx) into clause fragments of POLICY in LANG.
 
-    A new policy is created; a re-import keeps the ids of clauses that still match; a
-    file in another language becomes a translation aligned to the source clauses.
+    A new policy is created; a re-import keeps the ids of clauses whose heading or most of
+    whose text stays (the mapping is printed with a similarity figure); a file in another
+    language becomes a translation aligned to the source clauses.
     """
     from .editing import import_policy
 
-    report = import_policy(file, policy, lang, src)
+    report = import_policy(file, policy, lang, src, base_url=base_url, id_map=id_map)
     verb = "Created" if report.created else "Updated"
     click.echo(f"{verb} {src}/{policy}/{lang}/ with {len(report.clauses)} clauses:")
-    for cid, title, state in report.clauses:
-        click.echo(f"  {cid:40} {state:4}  {title}")
+    for cid, title, state, sim, how in report.clauses:
+        why = f" {sim:4.0%} same text, by {how}" if state == "kept" and how else ""
+        click.echo(f"  {cid:40} {state:4}{why}  {title}")
     for cid in report.removed:
         click.echo(f"  {cid:40} removed")
     for line, text, why in report.dropped:
-        click.echo(f"{file}:{line}: note: not imported ({why}): {text[:70]}")
+        where = f"{file}:{line}" if line else file
+        click.echo(f"{where}: note: not imported ({why}): {text[:70]}")
     for line, msg in report.notes:
         if not msg.startswith("dropped"):
             click.echo(f"{file}:{line}: note: {msg}")
+    for anchor in report.dead_anchors:
+        click.echo(f"{file}: note: in-page link to #{anchor} leads to no heading of the document ('check' reports it)")
+    for lg, got in report.lagging.items():
+        what = "; ".join(f"{k} {', '.join(v)}" for k, v in got.items() if v)
+        click.echo(f"{lg} now lags the {lang} text ({what}): translate it and import it with --lang {lg}; until then "
+                   "'release --allow-stale-translations' keeps publishing its last translation in step")
     if report.effective:
         click.echo(f"Next: review the fragments, then 'policygen release --policy {policy} "
                    f"--effective {report.effective} --backfill' to record this text as published.")
