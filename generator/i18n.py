@@ -53,6 +53,7 @@ STRINGS = {
                         "change by policygen: Accept All Changes gives the text of {new}, Reject All Changes the "
                         "text of {old}.",
         "content_hash": "Content hash",
+        "redline_word": "these changes as a Word document with tracked changes",
         "table_in": "Table in “{title}”",
     },
     "zh-CN": {
@@ -99,6 +100,7 @@ STRINGS = {
         "redline_note": "以下正文为{new}版本，自{old}以来的每一处变更均以 policygen 的修订标记显示："
                         "“接受所有修订”即得到{new}版本的文本，“拒绝所有修订”即得到{old}版本的文本。",
         "content_hash": "内容哈希",
+        "redline_word": "以带修订标记的 Word 文档查看这些变更",
         "table_in": "“{title}”中的表格",
     },
 }
