@@ -54,6 +54,7 @@ STRINGS = {
                         "text of {old}.",
         "content_hash": "Content hash",
         "redline_word": "these changes as a Word document with tracked changes",
+        "redline_download": "Word document with tracked changes (.docx)",
         "table_in": "Table in “{title}”",
     },
     "zh-CN": {
@@ -101,6 +102,7 @@ STRINGS = {
                         "“接受所有修订”即得到{new}版本的文本，“拒绝所有修订”即得到{old}版本的文本。",
         "content_hash": "内容哈希",
         "redline_word": "以带修订标记的 Word 文档查看这些变更",
+        "redline_download": "带修订标记的 Word 文档（.docx）",
         "table_in": "“{title}”中的表格",
     },
 }
