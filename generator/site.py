@@ -383,7 +383,7 @@ class SiteBuilder:
         for old, new in pairs:
             def deps(old=old, new=new):
                 offered, offered_pairs = self._picker(versions, pairs, old, new)
-                return ("compare", m_repr, self.pdf, self.version_deps(old), self.version_deps(new),
+                return ("compare", m_repr, self.pdf, self.docx, self.version_deps(old), self.version_deps(new),
                         tuple(v.key for v in offered), tuple(offered_pairs))
 
             add(self.url(lang, m.id, f"compare/{old.key}...{new.key}") + "index.md", False,
@@ -449,7 +449,7 @@ class SiteBuilder:
         html = ENV.get_template("compare.html").render(
             lang=lang, t=lambda k, **kw: i18n.t(lang, k, **kw), heading=heading, title=m.title(lang),
             versions=[], languages=langs, archive_href=rel(url, self.url(lang, m.id, "archive")),
-            picker=picker, old_key=old.key, new_key=new.key,
+            picker=picker, old_key=old.key, new_key=new.key, docx_href=REDLINE_DOCX if self.docx else None,
             summary_changes=changes_view(old.texts.get(lang), text, lang), **body)
         changed = [(cd.id, numbers.get(cd.id, ""), cd.title) for cd in d.clauses if cd.status != "unchanged"]
         return Page(src=url + "index.md", url=url, title=heading, lang=lang, html=html,

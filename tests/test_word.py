@@ -562,7 +562,9 @@ def test_build_docx_puts_a_redline_next_to_each_comparison(project):
     links = [a["href"] for a in arch.select("a.pg-docx-link")]
     assert set(links) == {"../compare/2023-01-01...2024-01-01/redline.docx"}  # as "changes" and "vs. in force"
     red = site / "en/acme/compare/2023-01-01...2024-01-01/redline.docx"
-    assert (site / "en/acme/compare/2023-01-01...2024-01-01/index.html").exists()
+    page = BeautifulSoup((site / "en/acme/compare/2023-01-01...2024-01-01/index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    assert [a["href"] for a in page.select("a.pg-docx-link")] == ["redline.docx"]
     run(["export", "--policy", "acme", "--version", "2024-01-01", "--format", "docx", "-o", "new.docx"], cwd=project)
     body = body_after_cover(docx.Document(red))
     assert visible(resolve_revisions(body, accept=True)) == visible(clean_body(project / "new.docx"))
@@ -573,3 +575,4 @@ def test_build_docx_puts_a_redline_next_to_each_comparison(project):
     assert not list((project / "plain").rglob("*.docx"))
     plain = (project / "plain/en/acme/archive/index.html").read_text(encoding="utf-8")
     assert "pg-docx-link" not in plain
+    assert "pg-docx-link" not in (project / "plain/en/acme/compare/2023-01-01...2024-01-01/index.html").read_text()
