@@ -576,3 +576,21 @@ def test_build_docx_puts_a_redline_next_to_each_comparison(project):
     plain = (project / "plain/en/acme/archive/index.html").read_text(encoding="utf-8")
     assert "pg-docx-link" not in plain
     assert "pg-docx-link" not in (project / "plain/en/acme/compare/2023-01-01...2024-01-01/index.html").read_text()
+
+
+def test_build_docx_only_for_the_comparisons_the_archive_links(tmp_path):
+    from bs4 import BeautifulSoup
+
+    from conftest import long_history
+
+    project = long_history(tmp_path, releases=4)
+    run(["build", "--date", "2024-06-01", "--out", "site", "--docx"], cwd=project)
+    base = project / "site/en/acme"
+    arch = BeautifulSoup((base / "archive/index.html").read_text(encoding="utf-8"), "html.parser")
+    linked = {(base / "archive" / a["href"]).resolve() for a in arch.select("a.pg-docx-link")}
+    made = {p.resolve() for p in base.rglob("*.docx")}
+    # 2011...2012, 2012...2013, 2013...2014 and each older version against 2014 (in force)
+    assert linked == made and len(made) == 5
+    assert not (base / "compare/2011-01-01...2013-01-01/redline.docx").exists()
+    assert (base / "compare/2011-01-01...2013-01-01/index.html").exists()  # a page, no redline
+    assert "pg-docx-link" not in (base / "compare/2011-01-01...2013-01-01/index.html").read_text(encoding="utf-8")
