@@ -594,3 +594,23 @@ def test_build_docx_only_for_the_comparisons_the_archive_links(tmp_path):
     assert not (base / "compare/2011-01-01...2013-01-01/redline.docx").exists()
     assert (base / "compare/2011-01-01...2013-01-01/index.html").exists()  # a page, no redline
     assert "pg-docx-link" not in (base / "compare/2011-01-01...2013-01-01/index.html").read_text(encoding="utf-8")
+
+
+def test_word_lone_heading_1_is_the_title_and_pictures_are_reported(project):
+    import base64
+
+    d = docx.Document()
+    d.add_heading("Acme Privacy Notice", level=1)
+    d.add_paragraph("Who we are and what this notice covers.")
+    for title in ("What we collect", "Why we use it", "Contact"):
+        d.add_heading(title, level=2)
+        d.add_paragraph(f"Text about {title.lower()}.")
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    (project / "logo.png").write_bytes(png)
+    d.add_picture(str(project / "logo.png"))
+    d.save(project / "draft.docx")
+    out = run(["import", "draft.docx", "--policy", "acme", "--lang", "en"], cwd=project).stdout
+    m = manifest(project)
+    assert m["title"] == {"en": "Acme Privacy Notice"}
+    assert len(m["clauses"]) == 4 and m["clauses"][0] == "introduction"  # the text under the title
+    assert "1 picture not imported" in out
