@@ -573,6 +573,12 @@ def test_build_docx_puts_a_redline_next_to_each_comparison(project):
     assert red.read_bytes() == (project / "cli.docx").read_bytes()
     run(["build", "--date", "2024-06-01", "--out", "plain"], cwd=project)
     assert not list((project / "plain").rglob("*.docx"))
+    # The plugin's own option does the same for `mkdocs build` users.
+    from policygen.buildsite import DEFAULT_CONFIG
+
+    write(project / "mkdocs.yml", DEFAULT_CONFIG.replace("  - policygen\n", "  - policygen:\n      docx: true\n"))
+    run(["build", "--date", "2024-06-01", "--out", "plugin"], cwd=project)
+    assert (project / "plugin/en/acme/compare/2023-01-01...2024-01-01/redline.docx").read_bytes() == red.read_bytes()
     plain = (project / "plain/en/acme/archive/index.html").read_text(encoding="utf-8")
     assert "pg-docx-link" not in plain
     assert "pg-docx-link" not in (project / "plain/en/acme/compare/2023-01-01...2024-01-01/index.html").read_text()
