@@ -137,6 +137,12 @@ def compare_pairs(versions: list, cur) -> list[tuple]:
     current one; every pair while the history is short (so any two can be picked)."""
     if len(versions) <= ALL_PAIRS_UP_TO:
         return [(a, b) for i, a in enumerate(versions) for b in versions[i + 1:]]
+    return linked_pairs(versions, cur)
+
+
+def linked_pairs(versions: list, cur) -> list[tuple]:
+    """The comparisons the archive links: each consecutive pair and each version against the
+    current one (older first)."""
     pairs = list(zip(versions, versions[1:]))
     if cur is not None:
         for v in versions:
@@ -449,7 +455,8 @@ class SiteBuilder:
         html = ENV.get_template("compare.html").render(
             lang=lang, t=lambda k, **kw: i18n.t(lang, k, **kw), heading=heading, title=m.title(lang),
             versions=[], languages=langs, archive_href=rel(url, self.url(lang, m.id, "archive")),
-            picker=picker, old_key=old.key, new_key=new.key, docx_href=REDLINE_DOCX if self.docx else None,
+            picker=picker, old_key=old.key, new_key=new.key, docx_href=REDLINE_DOCX if self.docx and any(
+                (a.key, b.key) == (old.key, new.key) for a, b in linked_pairs(versions, cur)) else None,
             summary_changes=changes_view(old.texts.get(lang), text, lang), **body)
         changed = [(cd.id, numbers.get(cd.id, ""), cd.title) for cd in d.clauses if cd.status != "unchanged"]
         return Page(src=url + "index.md", url=url, title=heading, lang=lang, html=html,
