@@ -49,6 +49,13 @@ STRINGS = {
         "first_version": "First published version.",
         "no_text_change": "No change in the text.",
         "and_more": "and {n} more",
+        "notice_label": "Privacy policy change",
+        "notice_upcoming": "{title} changes on {date}.",
+        "notice_changed": "{title} changed on {date}.",
+        "notice_consent": "The changes need your consent.",
+        "notice_see_changed": "See what changed",
+        "notice_read": "Read the new version",
+        "notice_dismiss": "Dismiss",
         "redline_note": "The text that follows is the version of {new} with every change since {old} as a tracked "
                         "change by policygen: Accept All Changes gives the text of {new}, Reject All Changes the "
                         "text of {old}.",
@@ -96,6 +103,13 @@ STRINGS = {
         "first_version": "首次发布的版本。",
         "no_text_change": "文本无变更。",
         "and_more": "等另外 {n} 项",
+        "notice_label": "隐私政策变更通知",
+        "notice_upcoming": "{title}将于{date}更新。",
+        "notice_changed": "{title}已于{date}更新。",
+        "notice_consent": "本次变更需要取得您的同意。",
+        "notice_see_changed": "查看变更内容",
+        "notice_read": "阅读新版本",
+        "notice_dismiss": "关闭",
         "redline_note": "以下正文为{new}版本，自{old}以来的每一处变更均以 policygen 的修订标记显示："
                         "“接受所有修订”即得到{new}版本的文本，“拒绝所有修订”即得到{old}版本的文本。",
         "content_hash": "内容哈希",
