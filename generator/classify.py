@@ -244,8 +244,12 @@ def _fact_reasons(cd: ClauseDiff, manifest: Manifest) -> list[Reason]:
                 plain = rule.message.format(item=label + ("" if "sensitive" in rule.message else sens))
                 basis = why if why.startswith("the policy") else f"{level} under {why}" if why else ""
                 msg = rule.message.format(item=label + sens) + (f" ({basis})" if basis else "")
+                # for sentences in any language (sentences.py): the item, its fact and, for a
+                # fact given as a mapping (children), whether it is collected
+                fields = (("item", label), ("fact", fact), ("change", change)) + (
+                    (("collects", bool(attrs.get("collects"))),) if "collects" in (attrs or {}) else ())
                 out.append(Reason(cd.id, level, rule.id, msg, rule.zh.format(item=label) if rule.zh else "", plain,
-                                  basis))
+                                  basis, fields=fields))
     return out
 
 
@@ -392,7 +396,7 @@ def _text_reason(cid: str, status: str, old_body: str, new_body: str) -> Reason:
         return _reason(cid, "notice", rule,
                        f"new entry under {context!r} ({what}): {_quoted((entry,), ())}; "
                        "escalated until an editor records the facts", f"“{context}”下新增条目：“{_quote((entry,))}”",
-                       trigger=context, **fields)
+                       trigger=context, item=_quote((entry,)), **fields)
     net_added = _word_counts(inserted) - _word_counts(deleted)
     net_removed = _word_counts(deleted) - _word_counts(inserted)
     m = _net_match(TRIGGERS, inserted, net_added)
@@ -716,7 +720,8 @@ def classify(diff: PolicyDiff, manifest: Manifest) -> Classification:
             rule = next(r for r in RULES if r.id == "controller-identity-changed")
             level, why = rule_level(rule, manifest)
             name = (new or {}).get("name", "") if isinstance(new, dict) else str(new)
-            reasons.append(Reason("policy.yml", level, rule.id, rule.message.format(item=name), rule.zh.format(item=name)))
+            reasons.append(Reason("policy.yml", level, rule.id, rule.message.format(item=name), rule.zh.format(item=name),
+                                  fields=(("item", name), ("fact", "entity"), ("change", "changed"))))
     overall = max_level([r.level for r in reasons])
     order = {lv: i for i, lv in enumerate(reversed(LEVELS))}
     reasons.sort(key=lambda r: order[r.level])
