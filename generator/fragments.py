@@ -381,12 +381,18 @@ def _parse_releases_list(entries: list, lines: list[int], path: str, findings: l
         if not isinstance(stale, dict):
             findings.append(Finding(path, line, "'stale_translations' must map each language to clause ids"))
             continue
+        lagging = e.get("lagging") or {}
+        if not isinstance(lagging, dict) or any(not isinstance(v, str) for v in lagging.values()):
+            findings.append(Finding(path, line, "'lagging' must map each lagging language to the date of the "
+                                                "version whose translation it keeps showing",
+                                    hint="released entries are written by 'policygen release'; restore this one from git"))
+            continue
         out.append(Release(
             effective=eff, level=level, computed_level=e.get("computed_level"),
             justification=e.get("justification"), summary=str(e.get("summary") or ""),
             hashes={str(k): str(v) for k, v in content.items()},
             backfill=bool(e.get("backfill", False)), stale=stale,
-            line=line or 0,
+            lagging={str(k): str(v) for k, v in lagging.items()}, line=line or 0,
         ))
     return sorted(out, key=lambda r: r.effective)
 
@@ -435,6 +441,8 @@ def release_to_yaml(r: Release) -> dict:
         entry["backfill"] = True
     if r.stale:
         entry["stale_translations"] = r.stale
+    if r.lagging:
+        entry["lagging"] = dict(r.lagging)
     entry["content"] = dict(r.hashes)
     return entry
 

@@ -54,6 +54,10 @@ STRINGS = {
                         "text of {old}.",
         "content_hash": "Content hash",
         "table_in": "Table in “{title}”",
+        "translation_lagging": "This translation is of the version of {old}; the {language} version of {date} "
+                               "is binding.",
+        "read_binding": "Read the binding {language} version",
+        "langs_lagging": "lagging: {languages} (earlier translation)",
     },
     "zh-CN": {
         "effective": "生效日期：{date}",
@@ -100,6 +104,33 @@ STRINGS = {
                         "“接受所有修订”即得到{new}版本的文本，“拒绝所有修订”即得到{old}版本的文本。",
         "content_hash": "内容哈希",
         "table_in": "“{title}”中的表格",
+        "translation_lagging": "本译文对应{old}的版本；{date}生效的{language}版本具有约束力。",
+        "read_binding": "阅读具有约束力的{language}版本",
+        "langs_lagging": "译文滞后：{languages}（沿用较早译文）",
+    },
+    # Only the strings of lagging translations so far; the rest falls back to English.
+    "de": {
+        "translation_lagging": "Diese Übersetzung gibt die Fassung vom {old} wieder; verbindlich ist die Fassung "
+                               "vom {date} auf {language}.",
+        "read_binding": "Verbindliche Fassung auf {language} lesen",
+        "langs_lagging": "nicht aktuell: {languages} (frühere Übersetzung)",
+    },
+    "fr": {
+        "translation_lagging": "Cette traduction correspond à la version du {old} ; la version en {language} du "
+                               "{date} fait foi.",
+        "read_binding": "Lire la version qui fait foi ({language})",
+        "langs_lagging": "en retard : {languages} (traduction antérieure)",
+    },
+    "es": {
+        "translation_lagging": "Esta traducción corresponde a la versión del {old}; la versión en {language} del "
+                               "{date} es la vinculante.",
+        "read_binding": "Leer la versión vinculante ({language})",
+        "langs_lagging": "con retraso: {languages} (traducción anterior)",
+    },
+    "ja": {
+        "translation_lagging": "この翻訳は{old}版のものです。{date}版の{language}版が正式な文書です。",
+        "read_binding": "正式な{language}版を読む",
+        "langs_lagging": "翻訳未更新：{languages}（以前の翻訳）",
     },
 }
 
