@@ -35,6 +35,7 @@ class ImportedSection:
     number: str = ""
     anchor: str = ""  # the anchor the original document gave this heading
     anchors: list = field(default_factory=list)  # every anchor inside it (its own, its sub-headings')
+    explicit_id: str = ""  # "## Title {#id}": the id its author (or an export) gave it
     line: int = 0  # where its heading is in the input
 
 
@@ -197,7 +198,15 @@ def parse_text(text: str) -> ImportedPolicy:
         idx = next(i for i, ln in enumerate(pre) if ln.strip() == nonempty[0])
         pre[idx] = ""
     if any(ln.strip() for ln in pre):
-        policy.sections.append(ImportedSection(title="", body=_body_markdown(pre)))
+        # A short heading-like first line over the preamble's text is its title ("Introduction").
+        lead = next(i for i, ln in enumerate(pre) if ln.strip())
+        title = pre[lead].strip()
+        if len(title) <= 60 and _is_heading_text(title) and not title.endswith((".", ":", "：")) \
+                and any(ln.strip() for ln in pre[lead + 1:]):
+            pre[lead] = ""
+        else:
+            title = ""
+        policy.sections.append(ImportedSection(title=title, body=_body_markdown(pre)))
     for k, (idx, num, title) in enumerate(heads):
         end = heads[k + 1][0] if k + 1 < len(heads) else len(lines)
         policy.sections.append(ImportedSection(title=title.strip(), number=num, body=_body_markdown(lines[idx + 1:end])))
@@ -211,6 +220,7 @@ NUM_PREFIX_RE = re.compile(rf"^\s*(?:{ROMAN_RE}|\d{{1,2}}(?:\.\d{{1,2}})*)\s*[.�
 TITLE_WORDS_RE = re.compile(r"privacy|policy|notice|statement|cookie|data protection|personal (data|information)"
                             r"|datenschutz|confidentialit|privacidad|privacy|プライバシー|個人情報|隐私|个人信息|隱私",
                             re.I)
+ATTR_ID_RE = re.compile(r"\{:?\s*#([a-z0-9][a-z0-9-]{0,59})[\s}]")
 FRONT_MATTER_USED = ("title", "effective", "date", "last_updated", "updated")
 ROOT_LINK_RE = re.compile(r"(\]\(\s*<?|^ {0,3}\[[^\]\n]{1,200}\]:\s*<?|\bhref\s*=\s*[\"']?)(/(?!/)[^\s)\"'>]*)", re.M)
 ANCHOR_LINK_RE = re.compile(r"(\]\(\s*<?|\bhref\s*=\s*[\"']?)#([^\s)\"'>]+)")
@@ -267,8 +277,10 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
     first = heads[0] if heads else None
     h1 = [h for h in heads if h.level == 1]
     lead = "\n".join(lines[:first.start]) if first else ""
-    if first and ((TITLE_WORDS_RE.search(first.title) and not _strip_number(first.title)[1] and len(first.title) <= 90
-                   and renders_nothing(_without_dates(lead))) or (len(h1) == 1 and h1[0] is first)):
+    names_policy = first is not None and (
+        first.title.casefold() == policy.title.casefold() if policy.title  # front matter named it already
+        else TITLE_WORDS_RE.search(first.title) and not _strip_number(first.title)[1] and len(first.title) <= 90)
+    if first and ((names_policy and renders_nothing(_without_dates(lead))) or (len(h1) == 1 and h1[0] is first)):
         policy.title = policy.title or first.title
         for i in range(first.start, first.end):
             drop(i, "document title (becomes the policy title)")
@@ -315,7 +327,9 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
         numbered += bool(num)
         chunk = "\n".join(to_atx(lines[h.end:end])).strip()
         anchors = h.anchors + [a for s in sub if h.end <= s.start < end for a in s.anchors] + _body_ids(chunk)
+        given = ATTR_ID_RE.search(h.raw)
         section = ImportedSection(title=clean or h.title, number=num, anchor=h.anchors[-1] if h.anchors else "",
+                                  explicit_id=given.group(1) if given else "",
                                   body=_demote(chunk, level) + "\n" if chunk else "", anchors=anchors,
                                   line=h.start + body_line)
         policy.sections.append(section)
@@ -506,6 +520,11 @@ def assign_ids(sections: list, existing: list, overrides: dict | None = None, th
     by_id = {e.id: j for j, e in enumerate(existing)}
     for old, i in overrides.items():
         take(i, by_id[old], "--map")
+    # 0. a heading that names its id ("{#contact}", as exports write them)
+    for i, s in enumerate(sections):
+        j = by_id.get(s.explicit_id)
+        if i not in out and j is not None and existing[j].id not in used:
+            take(i, j, "id")
     free = [j for j, e in enumerate(existing) if e.id not in used]
     # 1. identical headings (numbers and markup aside), best text first among repeats
     pairs = sorted(((sims[i][j], i, j) for i, s in enumerate(sections) if i not in out for j in free
@@ -536,7 +555,7 @@ def assign_ids(sections: list, existing: list, overrides: dict | None = None, th
         if i in out:
             result.append(out[i])
             continue
-        base = slugify(s.title) if s.title else "introduction"
+        base = s.explicit_id or (slugify(s.title) if s.title else "introduction")
         cid, n = base, 2
         while cid in taken:
             cid, n = f"{base}-{n}", n + 1
