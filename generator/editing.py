@@ -273,7 +273,8 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
             stale[lang] = ids
         if texts.get(lang) and texts[lang].clauses and not translation_in_step(manifest, texts, lang):
             got = lagging_report(manifest, texts, lang)
-            behind[lang] = "; ".join(f"{k} {', '.join(v)}" for k, v in got.items() if v)
+            behind[lang] = "; ".join([", ".join(got["stale"])] * bool(got["stale"]) + [
+                f"{k} {', '.join(v)}" for k, v in got.items() if v and k != "stale"])
     if behind and not allow_stale:
         lines = "; ".join(f"{lg}: {what}" for lg, what in behind.items())
         raise PolicyError(f"translations are out of date ({lines})",

@@ -104,7 +104,7 @@ STRINGS = {
                         "“接受所有修订”即得到{new}版本的文本，“拒绝所有修订”即得到{old}版本的文本。",
         "content_hash": "内容哈希",
         "table_in": "“{title}”中的表格",
-        "translation_lagging": "本译文对应{old}的版本；{date}生效的{language}版本具有约束力。",
+        "translation_lagging": "本译文对应{old}的版本；{date}生效的新版本以{language}文本为准。",
         "read_binding": "阅读具有约束力的{language}版本",
         "langs_lagging": "译文滞后：{languages}（沿用较早译文）",
     },
