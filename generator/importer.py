@@ -277,9 +277,11 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
     first = heads[0] if heads else None
     h1 = [h for h in heads if h.level == 1]
     lead = "\n".join(lines[:first.start]) if first else ""
+    # (a heading given an id, "{#privacy-overview}", is a section: exports write them so)
     names_policy = first is not None and (
-        first.title.casefold() == policy.title.casefold() if policy.title  # front matter named it already
-        else TITLE_WORDS_RE.search(first.title) and not _strip_number(first.title)[1] and len(first.title) <= 90)
+        first.title.casefold() == policy.title.casefold()
+        or (TITLE_WORDS_RE.search(first.title) and not _strip_number(first.title)[1] and len(first.title) <= 90
+            and not ATTR_ID_RE.search(first.raw)))
     if first and ((names_policy and renders_nothing(_without_dates(lead))) or (len(h1) == 1 and h1[0] is first)):
         policy.title = policy.title or first.title
         for i in range(first.start, first.end):
