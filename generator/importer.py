@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .errors import PolicyError
-from .headings import EXPLICIT_ID_RE, PSEUDO_LEVEL, clean_inline, date_from_line, find_bold_headings, find_headings, to_atx
+from .headings import (ANCHOR_LINK_RE, PSEUDO_LEVEL, clean_inline, date_from_line, find_bold_headings,
+                       find_headings, to_atx, written_ids)
 
 ROMAN_RE = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"
 HEADING_RE = re.compile(rf"^\s*(?P<num>{ROMAN_RE}|\d{{1,2}})\s*[.、．)]\s*(?P<title>\S.*?)\s*$")
-DATE_LINE_RE = re.compile(
-    r"^\s*(last\s+updated?|updated|effective(\s+date)?|date|最近更新|更新日期|生效日期)\s*(on)?\s*[:：]?\s*"
-    r"(?P<y>\d{4})\s*[./\-年]\s*(?P<m>\d{1,2})\s*[./\-月]\s*(?P<d>\d{1,2})\s*日?\s*\.?\s*$", re.I)
 BULLET_RE = re.compile(r"^\s*[•·●▪◦\-*–]\s+(?P<text>.*)$")
 ITEM_RE = re.compile(r"^\s*(?P<label>\(\s*(?:\d{1,2}|[a-z]|[ivx]{1,4})\s*\)|(?:\d{1,2}|[a-z])\))\s*(?P<text>\S.*)$")
 ENTITY_RE = re.compile(r"\b(co\.,?\s*ltd|inc\.?|gmbh|llc|limited|corp)\b|有限公司", re.I)  # a company name line
@@ -223,7 +221,6 @@ TITLE_WORDS_RE = re.compile(r"privacy|policy|notice|statement|cookie|data protec
 ATTR_ID_RE = re.compile(r"\{:?\s*#([a-z0-9][a-z0-9-]{0,59})[\s}]")
 FRONT_MATTER_USED = ("title", "effective", "date", "last_updated", "updated")
 ROOT_LINK_RE = re.compile(r"(\]\(\s*<?|^ {0,3}\[[^\]\n]{1,200}\]:\s*<?|\bhref\s*=\s*[\"']?)(/(?!/)[^\s)\"'>]*)", re.M)
-ANCHOR_LINK_RE = re.compile(r"(\]\(\s*<?|\bhref\s*=\s*[\"']?)#([^\s)\"'>]+)")
 # Markup that renders nothing a reader sees: comments, empty anchors, rules, blank lines.
 INVISIBLE_RE = re.compile(r"<!--.*?-->|<a\b[^>]*>\s*</a>|^\s*([-*_]\s*){3,}$|&nbsp;|<br\s*/?>|\\$", re.S | re.M)
 
@@ -240,7 +237,7 @@ def renders_nothing(md: str) -> bool:
 
 
 def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
-    from .fragments import load_yaml, split_front_matter
+    from .fragments import split_front_matter
 
     policy = ImportedPolicy()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -318,7 +315,7 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
     sub = [h for h in heads if h.level > level]
     pre = "\n".join(to_atx(lines[:pre_end])).strip()
     if pre and not renders_nothing(pre):
-        anchors = [a for h in sub if h.start < pre_end for a in h.anchors] + _body_ids(pre)
+        anchors = [a for h in sub if h.start < pre_end for a in h.anchors] + written_ids(pre)
         policy.sections.append(ImportedSection(title="", body=_demote(pre, level) + "\n", anchors=anchors))
     elif pre:
         policy.dropped.append((body_line, pre.replace("\n", " ")[:70], "preamble that renders nothing"))
@@ -328,7 +325,7 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
         clean, num = _strip_number(h.title)
         numbered += bool(num)
         chunk = "\n".join(to_atx(lines[h.end:end])).strip()
-        anchors = h.anchors + [a for s in sub if h.end <= s.start < end for a in s.anchors] + _body_ids(chunk)
+        anchors = h.anchors + [a for s in sub if h.end <= s.start < end for a in s.anchors] + written_ids(chunk)
         given = ATTR_ID_RE.search(h.raw)
         section = ImportedSection(title=clean or h.title, number=num, anchor=h.anchors[-1] if h.anchors else "",
                                   explicit_id=given.group(1) if given else "",
@@ -389,11 +386,6 @@ def _front_matter(fm: str, policy: ImportedPolicy) -> None:
     unused = [str(k) for k in meta if k not in FRONT_MATTER_USED]
     if unused:
         policy.notes.append((1, "front matter keys not used: " + ", ".join(unused)))
-
-
-def _body_ids(md: str) -> list[str]:
-    """Ids written in a clause's text (``{#id}``, ``<a name=...>``, ``id="..."``)."""
-    return [m.group("a") or m.group("b") or m.group("c") for m in EXPLICIT_ID_RE.finditer(md)]
 
 
 def _merge_empty(policy: ImportedPolicy) -> None:
@@ -575,7 +567,7 @@ def rewrite_anchors(sections: list, ids: list[str]) -> list[str]:
         for a in [s.anchor, *s.anchors]:
             if a:
                 mapping.setdefault(a, cid)
-    own = set(ids) | {a for s in sections for a in _body_ids(s.body)}
+    own = set(ids) | {a for s in sections for a in written_ids(s.body)}
     dead: list[str] = []
 
     def fix(m):
