@@ -166,7 +166,8 @@ def build(src, out, config_file, as_of, draft, pdf, docx, cache_dir, no_cache, j
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 @click.option("--date", "as_of", help="Preview as of this date.")
 def serve(src, config_file, dev_addr, as_of):
-    """Live preview, with the draft (work tree) at /<lang>/<policy>/draft/."""
+    """Live preview, with the draft (work tree) at /<lang>/<policy>/draft/ and a page like a
+    corporate website's with the notice script (notice.js) at /notice-demo/."""
     from mkdocs.commands.serve import serve as mk_serve
 
     from .buildsite import DEFAULT_CONFIG, site_docs_dir

@@ -36,6 +36,7 @@ from .feeds import atom_feed, changes_json
 from .cache import KeptTexts, ShardedMemo, code_fingerprint, open_cache, site_fingerprint
 from .historycache import CommitMemo
 from .mount import check_clashes, nav_entry_for, normalize_prefix, page_dest
+from .notice import DEMO_PATH, demo_page, notice_js
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
 from .project import build_date, load_project
 from .render import RenderCache
@@ -145,6 +146,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
                                    page=False, what=("changes.json", site_url, self.today)))  # it names the build date
         self.outputs.extend(Output(path, group, make, page=False, what=what, deps=deps)
                             for path, group, what, deps, make in embed_files(self.builder, site_url))
+        # The script a corporate website includes, beside changes.json: the same file for every
+        # site (what it says comes from changes.json), so it is made from policygen's code alone.
+        self.outputs.append(Output(self.prefix + "notice.js", None, notice_js, page=False, what=("notice.js",),
+                                   deps=lambda: ("notice.js",)))
         ours = {page_dest(pl.src): f"page /{pl.src[:-len('index.md')]}" for pl in plan}
         ours.update((o.path, f"file /{o.path}") for o in self.outputs)
         ours[self.prefix + "sitemap.xml"] = f"file /{self.prefix}sitemap.xml"
@@ -171,6 +176,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             for f in [f for f in out if f.src_uri == "sitemap.xml"]:
                 out.remove(f)
         out.append(File.generated(config, self.prefix + "sitemap.xml", content=sitemap_xml(self.builder, site_url)))
+        if self.serving:  # the live preview shows the script on a page like a corporate site's
+            out.append(File.generated(config, self.prefix + DEMO_PATH, content=demo_page(self.builder, site_url)))
         if out.get_file_from_path("robots.txt") is None:
             sitemaps = ("sitemap.xml", self.prefix + "sitemap.xml") if self.prefix else ("sitemap.xml",)
             out.append(File.generated(config, "robots.txt", content=robots_txt(site_url, sitemaps)))
@@ -186,6 +193,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         # Compiled theme templates are kept (keyed by their source) between the rebuilds of
         # serve, in memory only: compiled code is never read from the cache folder.
         env.bytecode_cache = _TEMPLATES
+        # the theme's 404 page (overrides/404.html) says it in every language, with the policies
+        env.globals["pg_not_found"] = self.builder.not_found(urlsplit(config.site_url or "").path or "/")
         self._write_outputs(env, config)
         return env
 

@@ -144,6 +144,7 @@ def test_sitemaps_robots_changes_feeds_embeds_and_links_carry_the_prefix(existin
     v = changes["policies"][0]["versions"][1]
     assert v["urls"]["en"] == base + "en/acme/2024-06-01/"
     assert v["compare_urls"]["zh-CN"] == base + "zh-CN/acme/compare/2023-01-01...2024-06-01/"
+    assert (site / PREFIX / "notice.js").is_file() and not (site / "notice.js").exists()  # beside changes.json
     feed = (site / PREFIX / "en/acme/feed.xml").read_text(encoding="utf-8")
     assert f'href="{base}en/acme/2024-06-01/"' in feed and f"{SITE_URL}en/" not in feed
     embed = json.loads((site / PREFIX / "en/acme/embed.json").read_text(encoding="utf-8"))
