@@ -25,6 +25,8 @@ class Repository:
         self.src_abs = os.path.abspath(src_dir)
         try:
             self.repo = git.Repo(self.src_abs, search_parent_directories=True)
+            # Released text is what the commits hold: 'git replace' must not swap it unseen.
+            self.repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1")
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             self.repo = None
         self._blobs: dict[str, bytes] = {}  # hexsha -> content
@@ -120,7 +122,7 @@ class Repository:
         try:
             proc = subprocess.run([self.repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git", f"--git-dir={self.repo.git_dir}",
                                    "cat-file", "--batch"], input=("\n".join(specs) + "\n").encode("utf-8"),
-                                  capture_output=True, check=False)
+                                  capture_output=True, check=False, env={**os.environ, "GIT_NO_REPLACE_OBJECTS": "1"})
         except OSError as exc:
             raise GitError(f"git cat-file failed: {exc}") from None
         if proc.returncode != 0:
@@ -228,7 +230,7 @@ class Repository:
             level = below
 
 
-_KINDS = {4: "tree", 8: "blob", 10: "blob", 14: "commit"}  # tree entry mode >> 12, as GitPython names them
+_KINDS = {4: "tree", 8: "blob", 10: "link", 14: "commit"}  # tree entry mode >> 12; a link is never read as text
 
 
 def _tree_entries(data: bytes):
@@ -257,6 +259,10 @@ class CommitSource:
         if node is None or node[0] != "blob":
             return None
         return self.r._blob(node[1])
+
+    def is_link(self, relpath: str) -> bool:
+        node = self.r._lookup(self.commit, relpath)
+        return node is not None and node[0] == "link"
 
     def object_id(self, relpath: str) -> str | None:
         """The blob hash of a file at this commit (None if there is no such file)."""
