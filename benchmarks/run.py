@@ -16,6 +16,10 @@ clauses, see corpus.py) and measures, each next to its target:
     (target < 3 s);
   * `policygen diff` of two 50 KB versions of a 60-clause policy, in process (median,
     target < 50 ms);
+  * `policygen build --no-cache --jobs 1` of a real policy (../shared/corpus/ota, IGN's,
+    ~70 KB) kept as one clause with 12 releases (target < 10 s; `--only real-policy`), and
+    `policygen release` of one 2 MB clause edited at its start and end (target < 5 s;
+    `--only big-clause`);
   * peak memory for 100 versions x 10 languages x 60 clauses (target < 1 GB; --skip-big),
     cold and after one more release with the cache folder of the build before (whose
     workers also read the diffs that build kept).
@@ -238,6 +242,84 @@ def diff_bench(runs: int = 15) -> tuple[float, int]:
     return statistics.median(times), size
 
 
+# --- real sizes: one long clause -------------------------------------------------------
+
+OTA = [HERE.parent.parent / "shared" / "corpus" / "ota", HERE.parent.parent.parent / "shared" / "corpus" / "ota"]
+
+
+def one_clause_project(path: Path, policy: str) -> Path:
+    """A project with one policy of one clause (``text``), in a new git repository."""
+    folder = path / "policy_src" / policy
+    (folder / "en").mkdir(parents=True)
+    (folder / "policy.yml").write_text(
+        "title:\n  en: Privacy Policy\nentity:\n  name: Example Ltd\nlanguages:\n- en\nregimes:\n- gdpr\n"
+        "notice_days: 30\nclauses:\n- text\n", encoding="utf-8")
+    git(path, "init", "-q", "-b", "main")
+    return folder / "en" / "text.md"
+
+
+def write_release(repo: Path, clause: Path, policy: str, body: str, day: date) -> float:
+    """Write the clause, commit it, time `policygen release --backfill` of it, commit that."""
+    from policygen.fragments import render_clause_file
+    from policygen.model import Clause
+
+    clause.write_text(render_clause_file(Clause(id="text", title="Privacy Policy", body=body)), encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", f"Text of {day}", env_date=day)
+    t0 = time.perf_counter()
+    subprocess.run([*policygen_cmd(), "release", "--policy", policy, "--effective", day.isoformat(), "--backfill"],
+                   cwd=repo, env=ENV, check=True, capture_output=True)
+    secs = time.perf_counter() - t0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", f"Release {day}", env_date=day)
+    return secs
+
+
+def real_policy_bench(work: Path, service: str = "ign-entertainment", releases: int = 12) -> tuple[float, int]:
+    """Seconds of `policygen build --no-cache --jobs 1` of a real policy (Open Terms Archive's
+    consecutive versions, ../shared/corpus/ota) kept as one clause, with ``releases``
+    releases; and its average size in bytes."""
+    ota = next((p for p in OTA if p.is_dir()), None)
+    if ota is None:
+        raise SystemExit(f"no corpus of real policies at {OTA[0]}")
+    files = sorted((ota / service).glob("*.md"))[:releases]
+    repo = work / f"real-{service}"
+    clause = one_clause_project(repo, "real")
+    for f in files:
+        write_release(repo, clause, "real", f.read_text(encoding="utf-8"), date.fromisoformat(f.stem))
+    last = date.fromisoformat(files[-1].stem) + timedelta(days=1)
+    secs, _ = measured_wait4([*policygen_cmd(), "build", "--no-cache", "--jobs", "1", "--out", str(work / "real-site"),
+                              "--date", last.isoformat()], repo)
+    return secs, sum(f.stat().st_size for f in files) // len(files)
+
+
+def big_clause_bench(work: Path, mb: float) -> float:
+    """Seconds of `policygen release` of one clause of ``mb`` MB edited at its start and end."""
+    rng = random.Random(5)
+    w = Writer("en", rng, english_sentences())
+    paras, size = [], 0
+    while size < mb * 2**20:
+        paras.append(w.paragraph(4))
+        size += len(paras[-1].encode()) + 2
+    repo = work / f"big-{mb:g}"
+    clause = one_clause_project(repo, "big")
+    write_release(repo, clause, "big", "\n\n".join(paras), date(2020, 1, 1))
+    paras[0] = "We may update this text. " + paras[0]
+    paras[-1] = paras[-1] + " Please read it carefully."
+    return write_release(repo, clause, "big", "\n\n".join(paras), date(2021, 1, 1))
+
+
+def real_policy_figure(rep, work: Path) -> None:
+    secs, size = real_policy_bench(work)
+    rep.add("real_policy_build_s", f"build, real {size // 1024} KB one-clause policy, 12 releases (s)", secs,
+            "< 10 s (--no-cache --jobs 1)", secs < 10)
+
+
+def big_clause_figure(rep, work: Path) -> None:
+    secs = big_clause_bench(work, 2)
+    rep.add("big_clause_release_s", "release of a 2 MB clause edited at start and end (s)", secs, "< 5 s", secs < 5)
+
+
 # --- report ---------------------------------------------------------------------------
 
 class Report:
@@ -278,10 +360,21 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="small corpus, smoke test of the benchmark itself")
     ap.add_argument("--keep", help="make the corpora in this folder and keep them")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--only", choices=["real-policy", "big-clause"],
+                    help="run one figure on its own: the build of a real 65 KB one-clause policy with 12 releases "
+                         "(target < 10 s), or the release of a 2 MB clause edited at its start and end (target < 5 s)")
     ap.add_argument("--incremental-worker", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.incremental_worker:
         incremental_worker(*a.incremental_worker)
+        return 0
+    if a.only:
+        work = Path(a.keep or tempfile.mkdtemp(prefix="policygen-bench-"))
+        work.mkdir(parents=True, exist_ok=True)
+        rep = Report()
+        (real_policy_figure if a.only == "real-policy" else big_clause_figure)(rep, work)
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
         return 0
     if a.quick:
         a.versions, a.languages, a.clauses, a.scaling, a.samples, a.skip_big, a.rounds = 12, 2, 15, "4,8,12", 2, True, 1
@@ -408,6 +501,8 @@ def main(argv=None) -> int:
         ms, size = diff_bench()
         rep.add("diff_ms", f"diff + classify, two {size / 1024:.0f} KB versions, 60 clauses (median), ms", ms,
                 "< 50 ms", ms < 50)
+        real_policy_figure(rep, work)
+        big_clause_figure(rep, work)
 
         # 6. memory
         if not a.skip_big:

@@ -22,7 +22,7 @@ import functools
 import re
 from html.parser import HTMLParser
 
-from .render import markdown_to_html
+from .render import chunk_html, rendered, shifted_chunks
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 MARKS = {"strong", "b", "em", "i", "code", "sup", "sub", "small", "abbr"}
@@ -164,9 +164,33 @@ def blocks_of_html(fragment: str) -> tuple:
     return tuple(reader.blocks)
 
 
+@functools.lru_cache(maxsize=512)
 def blocks(markdown: str) -> tuple:
-    """The visible blocks of a clause body (Markdown)."""
-    return blocks_of_html(markdown_to_html(markdown)) if markdown.strip() else ()
+    """The visible blocks of a clause body (Markdown): read piece by piece where the site
+    renders it piece by piece (``render.shifted_chunks``), so that two versions of a long
+    clause share the work of every paragraph they share."""
+    if not markdown.strip():
+        return ()
+    chunks = shifted_chunks(markdown)
+    if chunks is None:  # rendered whole, and so read whole
+        return blocks_of_html(rendered(markdown))
+    return tuple(b for chunk in chunks for b in _chunk_blocks(chunk))
+
+
+# A piece with none of these renders as one paragraph of its words (whitespace collapsed):
+# no inline markup, entity, HTML, table, attribute list or escape, no line that starts a
+# list, quote, code block, definition or setext heading, no hard line break.
+SPECIAL = frozenset("*_`[]<>&\\|{}#\r\t")
+LINE_MARKUP = re.compile(r"\n(?: *(?:[-+*:>=]|\d+[.)])| {4})")  # searched in "\n" + piece
+HARD_BREAK = re.compile(r" {2}\n")  # searched in piece + "\n"
+
+
+@functools.lru_cache(maxsize=65536)
+def _chunk_blocks(chunk: str) -> tuple:
+    if SPECIAL.isdisjoint(chunk) and not LINE_MARKUP.search("\n" + chunk) and not HARD_BREAK.search(chunk + "\n"):
+        text = SPACES.sub(" ", chunk).strip()
+        return (("p", "", (((text, ""),),), (), ()),) if text else ()
+    return blocks_of_html(chunk_html(chunk))
 
 
 CELL_SEP = " | "

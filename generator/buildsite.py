@@ -7,9 +7,9 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import traceback
 
+from .atomic import remove_leftovers, replace_dir, temp_dir
 from .errors import PolicyError, ReportedError, exception_origin
 
 DEFAULT_CONFIG = """
@@ -95,7 +95,9 @@ def build_site(src: str, out: str, config_file: str | None = "mkdocs.yml", verbo
     out = os.path.abspath(out)
     parent = os.path.dirname(out)
     os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".site-build-", dir=parent)
+    # A killed build leaves its temporary folder: the next build removes it.
+    remove_leftovers(parent, (".site-build-", ".site-old-"))
+    tmp = temp_dir(parent, ".site-build-")
     handler = _Collect()
     log = logging.getLogger("mkdocs")
     log.addHandler(handler)
@@ -143,12 +145,5 @@ def _as_error(message: str) -> str:
 
 
 def _swap(new: str, out: str) -> None:
-    old = None
-    if os.path.exists(out):
-        old = tempfile.mkdtemp(prefix=".site-old-", dir=os.path.dirname(out))
-        os.rmdir(old)
-        os.replace(out, old)
-    os.replace(new, out)
-    os.chmod(out, 0o755)
-    if old:
-        shutil.rmtree(old, ignore_errors=True)
+    os.chmod(new, 0o755)
+    replace_dir(new, out)

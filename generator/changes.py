@@ -98,6 +98,20 @@ def diff_command(src_dir: str, policy: str, old_ref: str, new_ref: str, lang: st
     return diff_text(policy, lang, old.ref, new.ref, d, cls) + "\n" + changes_section(summary_changes, lang, "text")
 
 
+def diff_docx(src_dir: str, policy: str, old_ref: str, new_ref: str, lang: str | None) -> tuple[bytes, str]:
+    """The tracked-changes redline (see docxout) and a file name for it."""
+    from .docxout import redline_docx
+
+    old = resolve(src_dir, policy, old_ref)
+    new = resolve(src_dir, policy, new_ref)
+    lang = lang or new.manifest.source_lang
+    _d, cls = compare(old, new, lang)
+    data = redline_docx(old.texts.get(lang), new.texts.get(lang), lang=lang, old_ref=old.ref,
+                        old_effective=old.effective, new_ref=new.ref, new_effective=new.effective, cls=cls,
+                        when=new.effective or build_date())
+    return data, f"{policy}-{old.ref}...{new.ref}-{lang}.docx"
+
+
 def compute_release_change(src_dir: str, policy: str, effective: date) -> tuple[str, str, object]:
     """Level and one-line summary of the draft against the version it will follow, and that
     version's release (None for the first)."""

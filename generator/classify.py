@@ -265,8 +265,10 @@ def _phrases(segs, op: str) -> tuple[str, ...]:
     """The inserted (or deleted) stretches of a word diff, whitespace collapsed."""
     out = []
     for o, text in segs:
+        if o != op:
+            continue
         t = re.sub(r"\s+", " ", text).strip()
-        if o == op and t and not (out and out[-1] == t):
+        if t and not (out and out[-1] == t):
             out.append(t)
     return tuple(out)
 
@@ -372,7 +374,8 @@ def _text_reason(cid: str, status: str, old_body: str, new_body: str) -> Reason:
                        f"fills in a contact detail the text already promised (broken placeholder): {_edit_summary(segs)}",
                        "补全原文中缺失的联系方式", **fields)
     old_text, new_text = visible_text(ob), visible_text(nb)
-    if _is_typo_fix(segs, old_text, new_text) or _words_differ_by_typos(old_words, new_words, new_text):
+    same_count = sum(_word_counts(inserted).values()) == sum(_word_counts(deleted).values())
+    if _is_typo_fix(segs, old_text, new_text) or (same_count and _words_differ_by_typos(old_words, new_words, new_text)):
         return _reason(cid, "editorial", "spelling",
                        f"spelling, punctuation or capitalisation corrected: {_edit_summary(segs)}",
                        "更正错别字、标点或大小写", **fields)

@@ -14,6 +14,7 @@ from datetime import date
 import click
 
 from .errors import PolicyError
+from .export import EXPORTERS
 
 USER_ERROR = 2
 
@@ -104,16 +105,20 @@ def main():
 @click.option("--draft", is_flag=True, help="Also publish the work tree at /<lang>/<policy>/draft/.")
 @click.option("--pdf", is_flag=True,
               help="Also print each version to <lang>/<policy>/<date>/policy.pdf (needs Playwright and Chromium).")
+@click.option("--docx", is_flag=True,
+              help="Also write a Word redline (tracked changes) next to each comparison: "
+                   "<lang>/<policy>/compare/<OLD>...<NEW>/redline.docx, linked from the archive.")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
-              help="Cache of rendered clauses, compiled templates, finished pages, what each release "
-                   "commit held and diffs of clause pairs, kept between builds "
-                   "(default: .policygen-cache beside the config file, or $POLICYGEN_CACHE).")
+              help="Cache folder: rendered clauses, finished pages, what each release commit held and "
+                   "diffs of clause pairs, kept between builds, each entry checked when read "
+                   "(default: .policygen-cache beside the config file, or $POLICYGEN_CACHE; entries are "
+                   "signed with $POLICYGEN_CACHE_KEY or a key of the user's own).")
 @click.option("--no-cache", is_flag=True, help="Render everything afresh; read and write no cache.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
               help="Processes making the pages (default: one per CPU, or $POLICYGEN_JOBS). "
                    "The output is the same whatever the number.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
-def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, verbose):
+def build(src, out, config_file, as_of, draft, pdf, docx, cache_dir, no_cache, jobs, verbose):
     """Build the whole site into OUT."""
     from .buildsite import build_site
     from .project import build_date, check_sources
@@ -130,8 +135,10 @@ def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, v
         os.environ["POLICYGEN_DRAFT"] = "1"
     if pdf:
         os.environ["POLICYGEN_PDF"] = "1"  # the plugin prints them inside the atomic build
-    # Clause renders and compiled templates are content-addressed, so a kept cache only saves
-    # time: a build with it is byte for byte the build without it.
+    if docx:
+        os.environ["POLICYGEN_DOCX"] = "1"
+    # Kept outputs are keyed by everything they are made from and checked when read, so a kept
+    # cache only saves time: a build with it is byte for byte the build without it.
     if no_cache:
         os.environ["POLICYGEN_CACHE"] = ""
     elif cache_dir:
@@ -148,6 +155,9 @@ def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, v
     done = ""
     if stats:
         kept = f", {stats['reused']} of {stats['files']} kept from an earlier build" if stats["reused"] else ""
+        if stats.get("rejected"):
+            kept += (f", {stats['rejected']} entries of the cache folder failed their check "
+                     "(changed, damaged, or signed with another key) and were made again")
         done = (f" ({stats['pages']} pages{kept}, {stats['processes']} process{'es' if stats['processes'] > 1 else ''}, "
                 f"{time.monotonic() - started:.1f} s)")
     click.echo(f"Built {out}/{done}", err=True)
@@ -159,7 +169,8 @@ def build(src, out, config_file, as_of, draft, pdf, cache_dir, no_cache, jobs, v
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 @click.option("--date", "as_of", help="Preview as of this date.")
 def serve(src, config_file, dev_addr, as_of):
-    """Live preview, with the draft (work tree) at /<lang>/<policy>/draft/."""
+    """Live preview, with the draft (work tree) at /<lang>/<policy>/draft/ and a page like a
+    corporate website's with the notice script (notice.js) at /notice-demo/."""
     from mkdocs.commands.serve import serve as mk_serve
 
     from .buildsite import DEFAULT_CONFIG, site_docs_dir
@@ -200,27 +211,41 @@ def check(src, strict):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--policy", required=True, help="Policy id (folder name), e.g. acme.")
 @click.option("--lang", required=True, help="Language of FILE, e.g. en or zh-CN.")
+@click.option("--base-url", help="Where FILE was published (https://example.com): root-relative links "
+                                 "(/legal/terms) become absolute.")
+@click.option("--map", "id_map", multiple=True, metavar="OLD-ID=NEW-ID",
+              help="Re-import: the section this import would call NEW-ID keeps the existing id OLD-ID "
+                   "(overrules the matching; repeatable).")
 @src_option
-def import_cmd(file, policy, lang, src):
+def import_cmd(file, policy, lang, base_url, id_map, src):
     """Turn FILE (.txt, .md, .html, .docx) into clause fragments of POLICY in LANG.
 
-    A new policy is created; a re-import keeps the ids of clauses that still match; a
-    file in another language becomes a translation aligned to the source clauses.
+    A new policy is created; a re-import keeps the ids of clauses whose heading or most of
+    whose text stays (the mapping is printed with a similarity figure); a file in another
+    language becomes a translation aligned to the source clauses.
     """
     from .editing import import_policy
 
-    report = import_policy(file, policy, lang, src)
+    report = import_policy(file, policy, lang, src, base_url=base_url, id_map=id_map)
     verb = "Created" if report.created else "Updated"
     click.echo(f"{verb} {src}/{policy}/{lang}/ with {len(report.clauses)} clauses:")
-    for cid, title, state in report.clauses:
-        click.echo(f"  {cid:40} {state:4}  {title}")
+    for cid, title, state, sim, how in report.clauses:
+        why = f" {sim:4.0%} same text, by {how}" if state == "kept" and how else ""
+        click.echo(f"  {cid:40} {state:4}{why}  {title}")
     for cid in report.removed:
         click.echo(f"  {cid:40} removed")
     for line, text, why in report.dropped:
-        click.echo(f"{file}:{line}: note: not imported ({why}): {text[:70]}")
+        where = f"{file}:{line}" if line else file
+        click.echo(f"{where}: note: not imported ({why}): {text[:70]}")
     for line, msg in report.notes:
         if not msg.startswith("dropped"):
             click.echo(f"{file}:{line}: note: {msg}")
+    for anchor in report.dead_anchors:
+        click.echo(f"{file}: note: in-page link to #{anchor} leads to no heading of the document ('check' reports it)")
+    for lg, got in report.lagging.items():
+        what = "; ".join(f"{k} {', '.join(v)}" for k, v in got.items() if v)
+        click.echo(f"{lg} now lags the {lang} text ({what}): translate it and import it with --lang {lg}; until then "
+                   "'release --allow-stale-translations' keeps publishing its last translation in step")
     if report.effective:
         click.echo(f"Next: review the fragments, then 'policygen release --policy {policy} "
                    f"--effective {report.effective} --backfill' to record this text as published.")
@@ -323,15 +348,54 @@ def versions(policy, fmt, src):
 @click.argument("new")
 @click.option("--policy", required=True)
 @click.option("--lang", help="Language (default: the source language).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "md", "docx"]), default="text",
+              show_default=True, help="docx: a Word redline of NEW with every change as a tracked change.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (docx: default POLICY-OLD...NEW-LANG.docx).")
 @src_option
-def diff(old, new, policy, lang, fmt, src):
+def diff(old, new, policy, lang, fmt, output, src):
     """Show what changed between two versions: dates, current, latest, draft or git revisions."""
-    from .changes import diff_command
+    from .changes import diff_command, diff_docx
 
     if _is_version_name(old) or _is_version_name(new):
         _check_policy(src, policy, work_tree="draft" in (old, new))
-    click.echo(diff_command(src, policy, old, new, lang, fmt), nl=False)
+    if fmt == "docx":
+        data, name = diff_docx(src, policy, old, new, lang)
+        _write_output(output or name, data)
+        return
+    text = diff_command(src, policy, old, new, lang, fmt)
+    if output:
+        _write_output(output, text.encode("utf-8"))
+    else:
+        click.echo(text, nl=False)
+
+
+def _write_output(path: str, data: bytes) -> None:
+    from .worktree import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise PolicyError(f"cannot write: {exc.strerror}", path=path, hint="check the folder exists and is writable") from None
+    click.echo(f"Wrote {path}", err=True)
+
+
+@main.command()
+@click.option("--policy", required=True)
+@click.option("--version", "ref", default="current", show_default=True,
+              help="A date YYYY-MM-DD, current, latest, draft or a git revision.")
+@click.option("--lang", help="Language (default: the source language).")
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORTERS)), required=True,
+              help="docx: a clean Word document, effective date and content hash in the footer.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: POLICY-VERSION-LANG.EXT).")
+@src_option
+def export(policy, ref, lang, fmt, output, src):
+    """The whole policy, one version in one language, as one document."""
+    from .export import export_document
+
+    if _is_version_name(ref):
+        _check_policy(src, policy, work_tree=ref == "draft")
+    data, name = export_document(src, policy, ref, lang, fmt)
+    _write_output(output or name, data)
 
 
 @main.command()

@@ -9,17 +9,11 @@ swapped in, so the web server never serves a half-copied site.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import shutil
-import tempfile
 
+from .atomic import exchange, remove_leftovers, temp_dir
 from .errors import PolicyError
-
-RENAME_EXCHANGE = 2
-AT_FDCWD = -100
-
 
 PREFIX_DEPTH = 4  # folders deep a site may hold policygen's pages (the plugin's prefix: legal/privacy is 2)
 
@@ -53,17 +47,6 @@ def _is_changes_json(path: str) -> bool:
         return False
 
 
-def _exchange(a: str, b: str) -> bool:
-    """Swap two paths atomically (Linux); False where the system cannot."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
-
-
 def deploy(site_dir: str, target: str, force: bool = False) -> str:
     """Replace ``target`` with a copy of the built ``site_dir``; returns how it was swapped."""
     site = os.path.abspath(site_dir)
@@ -86,7 +69,8 @@ def deploy(site_dir: str, target: str, force: bool = False) -> str:
     os.makedirs(parent, exist_ok=True)
     name = os.path.basename(link.rstrip(os.sep))
     prefix = f".{name}.deploy-"
-    new = tempfile.mkdtemp(prefix=prefix, dir=parent)
+    remove_leftovers(parent, (prefix, f".{name}.old-"), keep=real)  # what a killed deploy left
+    new = temp_dir(parent, prefix)
     try:
         shutil.copytree(site, new, symlinks=True, dirs_exist_ok=True)
         os.chmod(new, 0o755)
@@ -103,11 +87,11 @@ def deploy(site_dir: str, target: str, force: bool = False) -> str:
             os.replace(new, link)
             new = None
             return "new"
-        if _exchange(new, link):
+        if exchange(new, link):
             shutil.rmtree(new, ignore_errors=True)  # now the old site
             new = None
             return "exchange"
-        old = tempfile.mkdtemp(prefix=f".{name}.old-", dir=parent)
+        old = temp_dir(parent, f".{name}.old-")
         os.rmdir(old)
         os.replace(link, old)
         os.replace(new, link)

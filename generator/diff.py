@@ -257,16 +257,16 @@ def block_diff(old_body: str, new_body: str) -> tuple:
 def flat_segments(old_blocks, new_blocks, ops) -> list[tuple[str, str]]:
     """The block diff as one word diff of the visible texts (blocks apart by a blank line):
     its old side is ``visible_text(old_blocks)``, its new side ``visible_text(new_blocks)``."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, list]] = []  # texts joined at the end: a long clause has thousands
     seen_old = seen_new = False
 
     def push(op, text):
         if not text:
             return
         if out and out[-1][0] == op:
-            out[-1] = (op, out[-1][1] + text)
+            out[-1][1].append(text)
         else:
-            out.append((op, text))
+            out.append((op, [text]))
 
     for op, i, j, cells in ops:
         has_old, has_new = op != "insert", op != "delete"
@@ -291,7 +291,7 @@ def flat_segments(old_blocks, new_blocks, ops) -> list[tuple[str, str]]:
                     push("equal" if k < no and k < nn else "delete" if k < no else "insert", CELL_SEP)
                 for sop, text in segs:
                     push(sop, text)
-    return out
+    return [(op, "".join(texts)) for op, texts in out]
 
 
 @functools.lru_cache(maxsize=4096)

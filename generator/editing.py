@@ -6,6 +6,7 @@ They compute with the pure modules and write files atomically; nothing here touc
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -13,7 +14,7 @@ import yaml
 
 from .errors import Finding, PolicyError
 from .fragments import decode, dump_releases, load_policy, render_clause_file
-from .importer import FORMATS, align_translation, assign_ids, parse_document, rewrite_anchors
+from .importer import FORMATS, IdMatch, align_translation, assign_ids, parse_document, rewrite_anchors
 from .lint import source_hash, stale_translation_ids
 from .model import Clause, Release, Withdrawal, level_rank
 from .versions import uncommitted_releases
@@ -27,11 +28,13 @@ class ImportReport:
     policy: str
     lang: str
     created: bool
-    clauses: list = field(default_factory=list)  # (id, title, "kept"|"new")
+    clauses: list = field(default_factory=list)  # (id, title, "kept"|"new", similarity, how)
     removed: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     dropped: list = field(default_factory=list)
     effective: date | None = None
+    lagging: dict = field(default_factory=dict)  # translation lang -> {"orphaned": [ids], "stale": [...], "missing": [...]}
+    dead_anchors: list = field(default_factory=list)
 
 
 def read_input(path: str) -> tuple[str, str]:
@@ -55,6 +58,25 @@ def read_input(path: str) -> tuple[str, str]:
     return text, fmt
 
 
+def _parse_map(pairs, old_ids: list[str], proposed: list[str]) -> dict:
+    """``--map OLD=NEW``: the section this import would call NEW keeps the id OLD."""
+    out = {}
+    for pair in pairs or ():
+        old, sep, new = pair.partition("=")
+        old, new = old.strip(), new.strip()
+        if not sep or not old or not new:
+            raise PolicyError(f"--map {pair!r} is not OLD-ID=NEW-ID",
+                              hint="for example --map contact-us=how-reach-us (an existing id = the id import proposed)")
+        if old not in old_ids:
+            raise PolicyError(f"--map {pair}: the policy has no clause {old!r}",
+                              hint="existing ids: " + ", ".join(old_ids))
+        if new not in proposed:
+            raise PolicyError(f"--map {pair}: this import proposes no id {new!r}",
+                              hint="proposed ids: " + ", ".join(proposed))
+        out[old] = proposed.index(new)
+    return out
+
+
 def _read_docx(path: str):
     from .docxin import read_docx
 
@@ -66,7 +88,8 @@ def _read_docx(path: str):
     return read_docx(data, path)
 
 
-def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportReport:
+def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str | None = None,
+                  id_map: tuple = ()) -> ImportReport:
     from .schema import name_problem
 
     for kind, value, option in (("policy id", policy, "--policy"), ("language code", lang, "--lang")):
@@ -74,13 +97,15 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
         if problem:
             message, _, rule = problem.partition(": use ")
             raise PolicyError(f"{option}: {message}", hint=f"use {rule}")
+    if base_url is not None and not re.match(r"^https?://[^/\s]+", base_url):
+        raise PolicyError(f"--base-url {base_url!r} is not a web address", hint="for example --base-url https://example.com")
     if path.lower().endswith(".docx"):  # Word: mammoth's HTML, read by the HTML importer
         draft = _read_docx(path)
         text, fmt = draft.html, "html"
     else:
         draft = None
         text, fmt = read_input(path)
-    doc = parse_document(text, fmt)
+    doc = parse_document(text, fmt, base_url)
     if draft:
         doc.notes, doc.dropped = [*draft.notes, *doc.notes], [*draft.dropped, *doc.dropped]
         doc.entity = doc.entity or draft.entity
@@ -108,13 +133,17 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
     old = texts.get(lang).clauses if exists and lang in texts else ()
     if translation:
         source = texts[manifest.source_lang].clauses
-        ids = align_translation(sections, list(source))
+        matches = [IdMatch(cid, cid in {c.id for c in old}) for cid in align_translation(sections, list(source))]
     else:
-        ids = assign_ids(sections, list(old))
-    rewrite_anchors(sections, ids)
+        matches = assign_ids(sections, list(old))
+        if id_map:
+            matches = assign_ids(sections, list(old), _parse_map(id_map, [c.id for c in old], [m.id for m in matches]))
+    ids = [m.id for m in matches]
+    report.dead_anchors = rewrite_anchors(sections, ids)
     old_by_id = {c.id: c for c in old}
     new_clauses = []
-    for cid, s in zip(ids, sections):
+    for match, s in zip(matches, sections):
+        cid = match.id
         prev = old_by_id.get(cid)
         facts = dict(prev.facts) if prev else {}
         sh = None
@@ -123,7 +152,7 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
             if not facts:
                 facts = dict(texts[manifest.source_lang].clause(cid).facts)
         new_clauses.append(Clause(id=cid, title=s.title, body=s.body, facts=facts, source_hash=sh))
-        report.clauses.append((cid, s.title, "kept" if prev else "new"))
+        report.clauses.append((cid, s.title, "kept" if prev else "new", match.similarity, match.how))
     folder = os.path.join(base, lang)
     os.makedirs(folder, exist_ok=True)
     for c in new_clauses:
@@ -162,7 +191,25 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str) -> ImportRepo
             if preamble_ids:
                 raw["unnumbered"] = preamble_ids
         write_atomic(os.path.join(base, "policy.yml"), _manifest_yaml(raw))
+    if exists and not translation:
+        report.lagging = lagging_languages(src_dir, policy)
     return report
+
+
+def lagging_languages(src_dir: str, policy: str) -> dict:
+    """Translations no longer in step with the source language: their orphaned clauses
+    (no source clause any more), stale ones (source changed) and missing ones."""
+    from .lint import orphaned_translation_ids
+
+    manifest, texts = load_policy(DirSource(src_dir), "", policy, [])
+    out = {}
+    for lang in manifest.languages[1:] if manifest else ():
+        got = {"orphaned": orphaned_translation_ids(manifest, texts, lang),
+               "stale": stale_translation_ids(manifest, texts, lang),
+               "missing": [c for c in manifest.clauses if texts.get(lang) is None or texts[lang].clause(c) is None]}
+        if any(got.values()):
+            out[lang] = got
+    return out
 
 
 def _manifest_yaml(data: dict) -> str:

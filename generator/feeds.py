@@ -7,6 +7,7 @@ import json
 from xml.sax.saxutils import escape, quoteattr
 
 from . import i18n
+from .notice import notice_strings
 from .site import SiteBuilder
 
 
@@ -31,13 +32,16 @@ def changes_json(builder: SiteBuilder, site_url: str = "") -> str:
                 "languages": list(v.texts), "content_hashes": dict(r.hashes),
                 "urls": {lg: builder.absolute(site_url, builder.url(lg, m.id, v.key)) for lg in v.texts},
                 "compare_urls": compare, "previous": prev.key if prev else None,
+                # for notice.js: the date as each language writes it
+                "effective_text": {lg: i18n.format_day(v.effective, lg) for lg in m.languages},
             })
             prev = v
         policies.append({"policy": m.id, "title": dict(m.titles), "languages": list(m.languages),
                          "notice_days": m.notice_days, "current": cur,
                          "upcoming": [v.key for v in p.versions if v.effective > builder.today],
                          "versions": rows})
-    doc = {"generator": "policygen", "build_date": builder.today.isoformat(), "policies": policies}
+    doc = {"generator": "policygen", "build_date": builder.today.isoformat(), "policies": policies,
+           "notice_strings": notice_strings(builder.languages())}
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 

@@ -505,6 +505,7 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
                                      f"{manifest.id} --lang {lang}'"))
     by_id: dict[str, Clause] = {}
     broken: set[str] = set()  # files already reported as unreadable
+    orphans: list[Clause] = []
     for name in names:
         path = f"{folder}/{name}"
         key = (path, src.object_id(path)) if parsed is not None else None
@@ -522,7 +523,11 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
                                     hint=f"also used by {by_id[clause.id].path}; ids must be unique"))
             continue
         by_id[clause.id] = clause
-        if clause.id not in manifest.clauses:
+        if clause.id not in manifest.clauses and not source:
+            # The source language was restructured after this translation: the language lags,
+            # which never stops a build or a release (see lint.lagging_translation).
+            orphans.append(clause)
+        elif clause.id not in manifest.clauses:
             findings.append(Finding(path, 2, f"clause {clause.id!r} is not listed in policy.yml",
                                     hint=f"add it to 'clauses:' in {manifest.path} where it belongs in the text"))
     ordered = []
@@ -536,7 +541,7 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
                                     f"{what} {cid!r} has no file in {folder}/",
                                     severity=sev,
                                     hint=f"create {folder}/{cid}.md or remove {cid!r} from 'clauses:'"))
-    return PolicyText(manifest=manifest, lang=lang, clauses=tuple(ordered))
+    return PolicyText(manifest=manifest, lang=lang, clauses=tuple(ordered), orphans=tuple(orphans))
 
 
 def list_policies(src: Source, root: str) -> list[str]:

@@ -25,7 +25,8 @@ class Repository:
         self.src_abs = os.path.abspath(src_dir)
         try:
             self.repo = git.Repo(self.src_abs, search_parent_directories=True)
-            # Released text is what the commits hold: 'git replace' must not swap it unseen.
+            # Released text is what the commits hold: `git replace` refs (which a clone may
+            # carry, or anyone with the repository may add) must not substitute other objects.
             self.repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1")
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             self.repo = None
@@ -120,9 +121,9 @@ class Repository:
         if not specs:
             return []
         try:
-            proc = subprocess.run([self.repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git", f"--git-dir={self.repo.git_dir}",
-                                   "cat-file", "--batch"], input=("\n".join(specs) + "\n").encode("utf-8"),
-                                  capture_output=True, check=False, env={**os.environ, "GIT_NO_REPLACE_OBJECTS": "1"})
+            proc = subprocess.run([self.repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git", "--no-replace-objects",
+                                   f"--git-dir={self.repo.git_dir}", "cat-file", "--batch"], input=("\n".join(specs) + "\n").encode("utf-8"),
+                                  capture_output=True, check=False)
         except OSError as exc:
             raise GitError(f"git cat-file failed: {exc}") from None
         if proc.returncode != 0:

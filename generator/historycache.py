@@ -1,26 +1,23 @@
-"""What each commit held, kept between builds in the cache folder (``history.marshal``).
+"""What each commit held, kept between builds in the cache folder (one ``history`` entry).
 
 A commit is named by a hash of its content, so what a policy folder held at a commit never
 changes: the release keys its ledger lists and its texts. With this memo a build reads from
 git and parses only the commits it has not seen before (after a release: the new one).
 Versions are still checked against the ledger's content hashes as on any other build.
 
-Entries are plain values written with ``marshal`` (nothing runs when they are loaded),
-under a key of policygen's code, the libraries and Python (``code_fingerprint``) and with
-a checksum; a file that does not load or check out is ignored. Only the entries a build
-used are written back, so the file follows the history instead of growing with every
-branch it saw.
+The memo is plain values kept through ``cache.Cache`` (checked there before they are loaded)
+under a name made of policygen's code, the libraries and Python (``code_fingerprint``); an
+entry that does not check out is ignored. Only the entries a build used are written back, so
+the memo follows the history instead of growing with every branch it saw.
 """
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 from dataclasses import fields
 
 from .model import Clause, Manifest, PolicyText
-from .pagestore import read_sealed, write_sealed
-
-FILE = "history.marshal"
 _CLAUSE_FIELDS = tuple(f.name for f in fields(Clause))
 _MANIFEST_FIELDS = tuple(f.name for f in fields(Manifest))
 
@@ -29,20 +26,20 @@ class CommitMemo:
     """(commit, sources prefix, folder) -> ledger keys and texts, with the clause objects
     shared by (path, blob) as freshly read versions share them."""
 
-    def __init__(self, path: str | None = None, salt: str = ""):
-        self.path = path
-        self.salt = salt
+    def __init__(self, cache=None, salt: str = ""):
+        self.cache = cache  # a cache.Cache, or None: remember for this process only
+        self.name = hashlib.sha256(("history\0" + salt).encode()).hexdigest()
         # place -> {"keys": (release key, ...), "texts": None or
         #           {"manifest": its fields, "langs": {lang: ((path, blob), ...)}}}
         self._entries: dict = {}
         self._clauses: dict = {}  # (path, blob) -> clause fields
         self._used: set = set()
         self._changed = False
-        if path:
+        if cache is not None:
             self._load()
 
     def _load(self) -> None:
-        data = read_sealed(self.path, self.salt)
+        data = self.cache.get_value("history", self.name)
         try:
             self._entries, self._clauses = dict(data["entries"]), dict(data["clauses"])
         except (TypeError, KeyError):
@@ -102,12 +99,12 @@ class CommitMemo:
 
     def save(self) -> None:
         """Write the entries this build used (atomically), if any were new."""
-        if not self.path or not (self._changed or set(self._entries) - self._used):
+        if self.cache is None or not (self._changed or set(self._entries) - self._used):
             return
         entries = {p: e for p, e in self._entries.items() if p in self._used}
         needed = {key for e in entries.values() if e["texts"] for keys in e["texts"]["langs"].values() for key in keys}
         try:
-            write_sealed(self.path, self.salt,
-                         {"entries": entries, "clauses": {k: v for k, v in self._clauses.items() if k in needed}})
-        except OSError:
-            pass  # a read-only cache folder only costs speed
+            self.cache.put_value("history", self.name,
+                                 {"entries": entries, "clauses": {k: v for k, v in self._clauses.items() if k in needed}})
+        except ValueError:
+            pass  # a value marshal cannot hold: not kept

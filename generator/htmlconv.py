@@ -11,7 +11,15 @@ import re
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 DROP = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
-        "form", "input", "button", "select", "textarea", "head", "nav"}
+        "form", "input", "button", "select", "textarea", "head"}
+# Parts of a web page that are not the policy: reported by the importer, then left out.
+RESIDUE_TAGS = {"nav", "header", "footer", "aside"}
+RESIDUE_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary", "dialog", "alertdialog"}
+RESIDUE_NAME_RE = re.compile(r"cookie|consent|gdpr-banner|skip-?link|skip-?to|back-?to-?top|breadcrumb|site-?footer"
+                             r"|site-?header|global-?nav|newsletter|share-?(bar|buttons)|social", re.I)
+RESIDUE_TEXT_RE = re.compile(r"^\s*(skip to (main )?content|back to top|scroll to top|top of page|print( this page)?"
+                             r"|share|menu|close|accept( all)?( cookies)?|reject all|cookie settings|manage cookies)\s*$"
+                             r"|^\s*(©|\(c\)|copyright\b)", re.I)
 SAFE_URL = re.compile(r"^(https?:|mailto:|tel:|#|/|\.{0,2}/?[\w\-.~%]+)", re.I)
 
 
@@ -105,10 +113,42 @@ def _blocks(node: Tag, out: list[str]) -> None:
             _blocks(child, out)
 
 
+def _is_residue(tag: Tag) -> bool:
+    if tag.name in RESIDUE_TAGS or (tag.get("role") or "").lower() in RESIDUE_ROLES:
+        # a <header> inside the article holds the policy's own title
+        return not (tag.name == "header" and tag.find_parent(["article", "main"]))
+    names = " ".join([tag.get("id") or "", *(tag.get("class") or [])])
+    if names.strip() and RESIDUE_NAME_RE.search(names):
+        return True
+    if tag.name in ("a", "p", "div", "span", "li", "small") and len(tag.get_text(" ", strip=True)) < 200:
+        return bool(RESIDUE_TEXT_RE.search(tag.get_text(" ", strip=True)))
+    return False
+
+
+def _remove_residue(soup) -> list[str]:
+    """Navigation, cookie banners, "Skip to content", copyright footers: out, and named."""
+    found = []
+    for tag in list(soup.find_all(True)):
+        if tag.decomposed:
+            continue
+        if _is_residue(tag):
+            text = re.sub(r"\s+", " ", tag.get_text(" ", strip=True))
+            if text:
+                found.append(text[:200])
+            tag.decompose()
+    return found
+
+
 def html_to_markdown(html: str) -> str:
+    return html_to_markdown_report(html)[0]
+
+
+def html_to_markdown_report(html: str) -> tuple[str, list[str]]:
+    """Markdown of the page's content, and the page residue left out (its text)."""
     soup = BeautifulSoup(html, "html.parser")
     for bad in soup.find_all(list(DROP)):
         bad.decompose()
+    residue = _remove_residue(soup.find("body") or soup)
     out: list[str] = []
     title = soup.find("title")
     body = soup.find("body") or soup
@@ -116,4 +156,4 @@ def html_to_markdown(html: str) -> str:
     md = "\n\n".join(b for b in out if b.strip())
     if title and title.get_text(strip=True) and not re.search(r"^# ", md, re.M):
         md = f"# {_md_escape(title.get_text(strip=True))}\n\n{md}"
-    return md + "\n"
+    return md + "\n", residue

@@ -49,6 +49,19 @@ STRINGS = {
         "first_version": "First published version.",
         "no_text_change": "No change in the text.",
         "and_more": "and {n} more",
+        "notice_label": "Privacy policy change",
+        "notice_upcoming": "{title} changes on {date}.",
+        "notice_changed": "{title} changed on {date}.",
+        "notice_consent": "The changes need your consent.",
+        "notice_see_changed": "See what changed",
+        "notice_read": "Read the new version",
+        "notice_dismiss": "Dismiss",
+        "redline_note": "The text that follows is the version of {new} with every change since {old} as a tracked "
+                        "change by policygen: Accept All Changes gives the text of {new}, Reject All Changes the "
+                        "text of {old}.",
+        "content_hash": "Content hash",
+        "redline_word": "these changes as a Word document with tracked changes",
+        "redline_download": "Word document with tracked changes (.docx)",
         "table_in": "Table in “{title}”",
     },
     "zh-CN": {
@@ -92,6 +105,18 @@ STRINGS = {
         "first_version": "首次发布的版本。",
         "no_text_change": "文本无变更。",
         "and_more": "等另外 {n} 项",
+        "notice_label": "隐私政策变更通知",
+        "notice_upcoming": "{title}将于{date}更新。",
+        "notice_changed": "{title}已于{date}更新。",
+        "notice_consent": "本次变更需要取得您的同意。",
+        "notice_see_changed": "查看变更内容",
+        "notice_read": "阅读新版本",
+        "notice_dismiss": "关闭",
+        "redline_note": "以下正文为{new}版本，自{old}以来的每一处变更均以 policygen 的修订标记显示："
+                        "“接受所有修订”即得到{new}版本的文本，“拒绝所有修订”即得到{old}版本的文本。",
+        "content_hash": "内容哈希",
+        "redline_word": "以带修订标记的 Word 文档查看这些变更",
+        "redline_download": "带修订标记的 Word 文档（.docx）",
         "table_in": "“{title}”中的表格",
     },
 }

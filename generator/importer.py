@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .errors import PolicyError
+from .headings import EXPLICIT_ID_RE, PSEUDO_LEVEL, clean_inline, date_from_line, find_bold_headings, find_headings, to_atx
 
 ROMAN_RE = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"
 HEADING_RE = re.compile(rf"^\s*(?P<num>{ROMAN_RE}|\d{{1,2}})\s*[.、．)]\s*(?P<title>\S.*?)\s*$")
@@ -23,7 +24,8 @@ DATE_LINE_RE = re.compile(
 BULLET_RE = re.compile(r"^\s*[•·●▪◦\-*–]\s+(?P<text>.*)$")
 ITEM_RE = re.compile(r"^\s*(?P<label>\(\s*(?:\d{1,2}|[a-z]|[ivx]{1,4})\s*\)|(?:\d{1,2}|[a-z])\))\s*(?P<text>\S.*)$")
 ENTITY_RE = re.compile(r"\b(co\.,?\s*ltd|inc\.?|gmbh|llc|limited|corp)\b|有限公司", re.I)  # a company name line
-RESIDUE_RE = re.compile(r"^(scroll|back to top|top|print|share|menu|close|cookie settings|accept all)$", re.I)
+RESIDUE_RE = re.compile(r"^(scroll|back to top|top|print|share|menu|close|cookie settings|accept all|skip to (main )?content"
+                        r"|scroll to top|top of page|print this page)$", re.I)
 
 
 @dataclass
@@ -32,6 +34,8 @@ class ImportedSection:
     body: str  # Markdown
     number: str = ""
     anchor: str = ""  # the anchor the original document gave this heading
+    anchors: list = field(default_factory=list)  # every anchor inside it (its own, its sub-headings')
+    line: int = 0  # where its heading is in the input
 
 
 @dataclass
@@ -46,6 +50,7 @@ class ImportedPolicy:
 
 
 def slugify(text: str, max_words: int = 4) -> str:
+    text = re.sub(r"['’](s\b)?", "", text)  # "GitHub's" -> "github", not "github-s"
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", text.lower())
     stop = {"the", "a", "an", "of", "and", "to", "your", "our", "we", "how", "do", "is", "for", "in", "its", "their"}
@@ -201,41 +206,16 @@ def parse_text(text: str) -> ImportedPolicy:
 
 # --- Markdown -------------------------------------------------------------------------
 
-MD_HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
-ATTR_LIST_RE = re.compile(r"\s*\{:?[^}]*\}\s*$")
 NUM_PREFIX_RE = re.compile(rf"^\s*(?:{ROMAN_RE}|\d{{1,2}}(?:\.\d{{1,2}})*)\s*[.、．)]\s*(?=\S)")
-
-
-MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
-                                            "september", "october", "november", "december"])}
-WORD_DATE_RE = re.compile(
-    r"^\s*(last\s+updated?|updated|effective(\s+date)?|date|last\s+modified)\s*(on)?\s*[:：]?\s*"
-    r"(?:(?P<m1>[A-Za-z]+)\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{4})"
-    r"|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m2>[A-Za-z]+)\.?,?\s+(?P<y2>\d{4}))\s*\.?\s*$", re.I)
-
-
-def date_from_line(line: str) -> date | None:
-    """A 'Last updated' / 'Effective date' line in numeric or written-out form, else None."""
-    plain = re.sub(r"[*_`]|\{:[^}]*\}", "", line)
-    m = DATE_LINE_RE.match(plain)
-    try:
-        if m:
-            return date(int(m["y"]), int(m["m"]), int(m["d"]))
-        m = WORD_DATE_RE.match(plain)
-        if m:
-            month = MONTHS.get((m["m1"] or m["m2"]).lower()) or next(
-                (v for k, v in MONTHS.items() if k.startswith((m["m1"] or m["m2"]).lower()[:3])), None)
-            if month:
-                return date(int(m["y1"] or m["y2"]), month, int(m["d1"] or m["d2"]))
-    except ValueError:
-        return None
-    return None
-
-
-def github_slug(text: str) -> str:
-    """The anchor GitHub and most Markdown renderers give a heading."""
-    text = re.sub(r"[^\w\- ]", "", text.strip().lower())
-    return text.replace(" ", "-")
+# A first heading that names the document ("GitHub Privacy Statement") is its title.
+TITLE_WORDS_RE = re.compile(r"privacy|policy|notice|statement|cookie|data protection|personal (data|information)"
+                            r"|datenschutz|confidentialit|privacidad|privacy|プライバシー|個人情報|隐私|个人信息|隱私",
+                            re.I)
+FRONT_MATTER_USED = ("title", "effective", "date", "last_updated", "updated")
+ROOT_LINK_RE = re.compile(r"(\]\(\s*<?|^ {0,3}\[[^\]\n]{1,200}\]:\s*<?|\bhref\s*=\s*[\"']?)(/(?!/)[^\s)\"'>]*)", re.M)
+ANCHOR_LINK_RE = re.compile(r"(\]\(\s*<?|\bhref\s*=\s*[\"']?)#([^\s)\"'>]+)")
+# Markup that renders nothing a reader sees: comments, empty anchors, rules, blank lines.
+INVISIBLE_RE = re.compile(r"<!--.*?-->|<a\b[^>]*>\s*</a>|^\s*([-*_]\s*){3,}$|&nbsp;|<br\s*/?>|\\$", re.S | re.M)
 
 
 def _strip_number(title: str) -> tuple[str, str]:
@@ -245,68 +225,195 @@ def _strip_number(title: str) -> tuple[str, str]:
     return title.strip(), ""
 
 
-def parse_markdown(text: str) -> ImportedPolicy:
+def renders_nothing(md: str) -> bool:
+    return not re.search(r"\w", INVISIBLE_RE.sub("", md))
+
+
+def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
     from .fragments import load_yaml, split_front_matter
 
     policy = ImportedPolicy()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     fm, body, body_line = split_front_matter(text)
     if fm is not None:
-        meta = load_yaml(fm, "<front matter>", []) or {}
-        if isinstance(meta, dict):
-            policy.title = str(meta.get("title") or "")
-            for key in ("effective", "date", "last_updated", "updated"):
-                if meta.get(key):
-                    try:
-                        policy.effective = date.fromisoformat(str(meta[key])[:10])
-                    except ValueError:
-                        pass
-                    break
+        _front_matter(fm, policy)
     lines = body.split("\n")
-    heads = []
-    in_fence = False
+
+    def drop(i: int, why: str) -> None:
+        policy.dropped.append((i + body_line, lines[i].strip(), why))
+        lines[i] = ""
+
+    # Web page residue kept by the conversion to Markdown ("[Back to top](#top)").
     for i, line in enumerate(lines):
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-        m = None if in_fence else MD_HEADING_RE.match(line)
-        if m:
-            heads.append((i, len(m["hashes"]), ATTR_LIST_RE.sub("", m["text"]).strip()))
-    h1 = [h for h in heads if h[1] == 1]
-    if len(h1) == 1:  # a single h1 is the document's title
-        policy.title = policy.title or h1[0][2]
-        lines[h1[0][0]] = ""
-        heads = [h for h in heads if h[1] != 1]
+        if line.strip() and len(line) < 60 and RESIDUE_RE.match(clean_inline(line)):
+            drop(i, "page residue (not policy text)")
+    heads = find_headings(lines)
+    heads = sorted(heads + find_bold_headings(lines, heads), key=lambda h: h.start)
+    # Empty headings ("###" alone) and date headings ("### Updated October 27, 2021") are not clauses.
+    kept = []
+    for h in heads:
+        found = date_from_line(h.title)
+        if not h.title or found:
+            for i in range(h.start, h.end):
+                drop(i, "date line (becomes the effective date suggestion)" if found else "empty heading")
+            if found and policy.effective is None:
+                policy.effective = found
+                policy.notes.append((h.start + body_line, f"effective date suggestion: {found}"))
+        else:
+            kept.append(h)
+    heads = kept
+    # The document's title: the first heading when it names the policy and no text comes
+    # before it, or a single h1.
+    first = heads[0] if heads else None
+    h1 = [h for h in heads if h.level == 1]
+    lead = "\n".join(lines[:first.start]) if first else ""
+    if first and ((TITLE_WORDS_RE.search(first.title) and not _strip_number(first.title)[1] and len(first.title) <= 90
+                   and renders_nothing(_without_dates(lead))) or (len(h1) == 1 and h1[0] is first)):
+        policy.title = policy.title or first.title
+        for i in range(first.start, first.end):
+            drop(i, "document title (becomes the policy title)")
+        heads = heads[1:]
     # Clauses are the shallowest heading level used more than once (many real policies
     # start their sections at ### under a title kept in front matter).
-    counts = {}
+    counts: dict = {}
     for h in heads:
-        counts[h[1]] = counts.get(h[1], 0) + 1
-    level = min((lv for lv, n in counts.items() if n >= 2), default=min(counts, default=1))
-    section_heads = [h for h in heads if h[1] == level]
-    # Date lines written in the text ("Last updated: ...", "*Effective 2024-01-01*").
-    for i, line in enumerate(lines[: (section_heads[0][0] if section_heads else 20)]):
-        found = date_from_line(line)
-        if found and policy.effective is None:
+        counts[h.level] = counts.get(h.level, 0) + 1
+    used = sorted(lv for lv, n in counts.items() if n >= 2)
+    level = used[0] if used else min(counts, default=1)
+    # Two or three part titles over many sections: the sections are the clauses.
+    deeper = [lv for lv in used if lv > level and lv < PSEUDO_LEVEL]
+    if counts.get(level, 0) <= 3 and deeper and counts[deeper[0]] >= 3 * counts[level]:
+        level = deeper[0]
+    section_heads = _numbered_siblings([h for h in heads if h.level == level], heads)
+    # Date lines anywhere before the first clause are the effective-date suggestion.
+    pre_end = section_heads[0].start if section_heads else min(len(lines), 40)
+    dated = []
+    for i in range(pre_end):
+        found = date_from_line(lines[i]) if lines[i].strip() else None
+        if found:
+            dated.append((i, found, "effective" in lines[i].lower() or "生效" in lines[i]))
+    if dated:
+        i, found, _ = next((d for d in dated if d[2]), dated[0])
+        if policy.effective is None:
             policy.effective = found
             policy.notes.append((i + body_line, f"effective date suggestion: {found}"))
-            policy.dropped.append((i + body_line, line.strip(), "date line (becomes the effective date suggestion)"))
-            lines[i] = ""
-    pre_end = section_heads[0][0] if section_heads else len(lines)
-    pre = "\n".join(lines[:pre_end]).strip()
-    if pre:
-        policy.sections.append(ImportedSection(title="", body=_demote(pre, level) + "\n"))
+        for i, _f, _e in dated:
+            drop(i, "date line (becomes the effective date suggestion)")
+    if not section_heads:
+        pre_end = len(lines)
+    sub = [h for h in heads if h.level > level]
+    pre = "\n".join(to_atx(lines[:pre_end])).strip()
+    if pre and not renders_nothing(pre):
+        anchors = [a for h in sub if h.start < pre_end for a in h.anchors] + _body_ids(pre)
+        policy.sections.append(ImportedSection(title="", body=_demote(pre, level) + "\n", anchors=anchors))
+    elif pre:
+        policy.dropped.append((body_line, pre.replace("\n", " ")[:70], "preamble that renders nothing"))
     numbered = 0
-    for k, (idx, _lvl, title) in enumerate(section_heads):
-        end = section_heads[k + 1][0] if k + 1 < len(section_heads) else len(lines)
-        clean, num = _strip_number(title)
+    for k, h in enumerate(section_heads):
+        end = section_heads[k + 1].start if k + 1 < len(section_heads) else len(lines)
+        clean, num = _strip_number(h.title)
         numbered += bool(num)
-        chunk = "\n".join(lines[idx + 1:end]).strip()
-        policy.sections.append(ImportedSection(title=clean or title, number=num, anchor=github_slug(title),
-                                               body=_demote(chunk, level) + "\n" if chunk else ""))
+        chunk = "\n".join(to_atx(lines[h.end:end])).strip()
+        anchors = h.anchors + [a for s in sub if h.end <= s.start < end for a in s.anchors] + _body_ids(chunk)
+        section = ImportedSection(title=clean or h.title, number=num, anchor=h.anchors[-1] if h.anchors else "",
+                                  body=_demote(chunk, level) + "\n" if chunk else "", anchors=anchors,
+                                  line=h.start + body_line)
+        policy.sections.append(section)
+    _merge_empty(policy)
     nums = [s.number for s in policy.sections if s.number]
     policy.numbering = ("roman" if nums and all(re.fullmatch(ROMAN_RE, n) for n in nums) else
                         "decimal" if numbered else "none")
+    _absolute_links(policy, base_url)
     return policy
+
+
+def _numbered_siblings(section_heads: list, heads: list) -> list:
+    """Headings at another level that continue the clauses' numbering ("2. ..." written as
+    h2 between "### 1. ..." and "### 3. ...") are clauses too: a page's markup may differ
+    from heading to heading."""
+    def num(h):
+        n = _strip_number(h.title)[1]
+        return int(n) if n.isdigit() else None
+
+    if sum(num(h) is not None for h in section_heads) < 2:
+        return section_heads
+    chosen = {id(h) for h in section_heads}
+    out, expect = [], None
+    for h in heads:
+        n = num(h)
+        if id(h) in chosen:
+            out.append(h)
+            expect = n + 1 if n is not None else expect
+        elif n is not None and h.level < PSEUDO_LEVEL and n == expect and \
+                any(num(x) == n + 1 for x in section_heads if x.start > h.start):
+            out.append(h)
+            expect = n + 1
+    return out
+
+
+def _without_dates(md: str) -> str:
+    return "\n".join(ln for ln in md.split("\n") if not date_from_line(ln))
+
+
+def _front_matter(fm: str, policy: ImportedPolicy) -> None:
+    from .fragments import load_yaml
+
+    meta = load_yaml(fm, "<front matter>", []) or {}
+    if not isinstance(meta, dict):
+        policy.notes.append((1, "the front matter is not a mapping of keys to values: not used"))
+        return
+    policy.title = str(meta.get("title") or "")
+    for key in FRONT_MATTER_USED[1:]:
+        if meta.get(key):
+            try:
+                policy.effective = date.fromisoformat(str(meta[key])[:10])
+            except ValueError:
+                pass
+            break
+    unused = [str(k) for k in meta if k not in FRONT_MATTER_USED]
+    if unused:
+        policy.notes.append((1, "front matter keys not used: " + ", ".join(unused)))
+
+
+def _body_ids(md: str) -> list[str]:
+    """Ids written in a clause's text (``{#id}``, ``<a name=...>``, ``id="..."``)."""
+    return [m.group("a") or m.group("b") or m.group("c") for m in EXPLICIT_ID_RE.finditer(md)]
+
+
+def _merge_empty(policy: ImportedPolicy) -> None:
+    """A heading with no text under it (a part title) leads the next clause as its sub-heading."""
+    out: list = []
+    carry: list = []
+    for s in policy.sections:
+        if s.title and not s.body.strip():
+            carry.append(s)
+            continue
+        if carry:
+            lead = "".join(f"### {c.title}\n\n" for c in carry)
+            s.body = lead + s.body
+            s.anchors = [a for c in carry for a in c.anchors] + s.anchors
+            carry = []
+        out.append(s)
+    if carry and out:  # trailing headings with nothing under them
+        out[-1].body = out[-1].body.rstrip("\n") + "\n\n" + "".join(f"### {c.title}\n\n" for c in carry).rstrip() + "\n"
+        out[-1].anchors += [a for c in carry for a in c.anchors]
+    elif carry:
+        out = carry
+    policy.sections = out
+
+
+def _absolute_links(policy: ImportedPolicy, base_url: str | None) -> None:
+    """Root-relative links ("/legal/terms") point nowhere once published elsewhere."""
+    found = []
+    for s in policy.sections:
+        found += [m.group(2) for m in ROOT_LINK_RE.finditer(s.body)]
+        if base_url:
+            s.body = ROOT_LINK_RE.sub(lambda m: m.group(1) + base_url.rstrip("/") + m.group(2), s.body)
+    if found and base_url:
+        policy.notes.append((1, f"made {len(found)} root-relative link(s) absolute with {base_url}"))
+    elif found:
+        policy.notes.append((1, f"{len(found)} root-relative link(s) such as {found[0]} will point nowhere: "
+                                "import again with --base-url https://the-site-it-came-from"))
 
 
 def _demote(md: str, level: int) -> str:
@@ -320,19 +427,23 @@ def _demote(md: str, level: int) -> str:
 
 # --- HTML -----------------------------------------------------------------------------
 
-def parse_html(text: str) -> ImportedPolicy:
-    from .htmlconv import html_to_markdown
+def parse_html(text: str, base_url: str | None = None) -> ImportedPolicy:
+    """HTML text -> an ImportedPolicy; page residue (navigation, banners, footers) is reported."""
+    from .htmlconv import html_to_markdown_report
 
-    return parse_markdown(html_to_markdown(text))
+    md, residue = html_to_markdown_report(text)
+    policy = parse_markdown(md, base_url)
+    policy.dropped[:0] = [(0, what, "web page residue (not policy text)") for what in residue]
+    return policy
 
 
-def parse_document(text: str, fmt: str) -> ImportedPolicy:
+def parse_document(text: str, fmt: str, base_url: str | None = None) -> ImportedPolicy:
     if fmt == "text":
         return parse_text(text)
     if fmt == "markdown":
-        return parse_markdown(text)
+        return parse_markdown(text, base_url)
     if fmt == "html":
-        return parse_html(text)
+        return parse_html(text, base_url)
     raise PolicyError(f"unsupported format {fmt!r}")
 
 
@@ -342,51 +453,122 @@ FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "mar
 
 # --- id assignment --------------------------------------------------------------------
 
-def _similarity(a_title: str, a_body: str, b_title: str, b_body: str) -> float:
-    t = difflib.SequenceMatcher(None, a_title.lower(), b_title.lower(), autojunk=False).ratio()
-    wa, wb = a_body.split(), b_body.split()
-    body = difflib.SequenceMatcher(None, wa, wb, autojunk=False).ratio() if (wa or wb) else 1.0
-    return 0.4 * t + 0.6 * body
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", re.sub(r"\]\([^)]*\)", "]", text).lower())
 
 
-def assign_ids(sections: list, existing: list, threshold: float = 0.45) -> list[str]:
-    """Ids for imported sections: reuse an existing clause's id where the best match is
-    good enough (heading and text similarity), otherwise a new unique slug."""
+def _shingles(words: list[str], n: int = 3) -> set:
+    return {tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1))} if words else set()
+
+
+def _norm_title(title: str) -> str:
+    return " ".join(_words(_strip_number(title)[0]))
+
+
+def text_similarity(a: str, b: str) -> float:
+    """How much of two clause texts is the same: Dice coefficient of their word 3-grams
+    (word order matters, wrapping and markup do not); fast enough for whole policies."""
+    return _dice(_shingles(_words(a)), _shingles(_words(b)))
+
+
+def _dice(sa: set, sb: set) -> float:
+    if not sa and not sb:
+        return 1.0
+    return 2 * len(sa & sb) / (len(sa) + len(sb))
+
+
+@dataclass
+class IdMatch:
+    id: str
+    kept: bool
+    similarity: float = 0.0  # of the text, for a kept id
+    how: str = ""  # "heading", "text", "heading and text", "--map"
+
+
+def assign_ids(sections: list, existing: list, overrides: dict | None = None, threshold: float = 0.5) -> list[IdMatch]:
+    """Ids for imported sections, reusing existing clauses' ids.
+
+    An identical heading keeps its id (pairs of identical headings go by text); then a
+    clause keeps its id when its text largely stayed (heading changed) or its heading is
+    close and the text partly stayed. ``overrides`` (existing id -> imported section
+    index) are the editor's word and win. Other sections get a new slug id."""
+    overrides = overrides or {}
+    new_sh = [_shingles(_words(s.body)) for s in sections]
+    old_sh = [_shingles(_words(e.body)) for e in existing]
+    sims = [[_dice(a, b) if a & b or not (a or b) else 0.0 for b in old_sh] for a in new_sh]
+    out: dict[int, IdMatch] = {}
+    used: set[str] = set()
+
+    def take(i, j, how):
+        out[i] = IdMatch(existing[j].id, True, sims[i][j], how)
+        used.add(existing[j].id)
+
+    by_id = {e.id: j for j, e in enumerate(existing)}
+    for old, i in overrides.items():
+        take(i, by_id[old], "--map")
+    free = [j for j, e in enumerate(existing) if e.id not in used]
+    # 1. identical headings (numbers and markup aside), best text first among repeats
+    pairs = sorted(((sims[i][j], i, j) for i, s in enumerate(sections) if i not in out for j in free
+                    if _norm_title(s.title) and _norm_title(s.title) == _norm_title(existing[j].title)),
+                   key=lambda p: (-p[0], p[1], p[2]))
+    for sim, i, j in pairs:
+        if i not in out and existing[j].id not in used:
+            take(i, j, "heading")
+    # 2. the text stayed, or a similar heading over text that partly stayed
     pairs = []
     for i, s in enumerate(sections):
-        for e in existing:
-            pairs.append((_similarity(s.title, s.body, e.title, e.body), i, e.id))
-    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    ids: dict[int, str] = {}
-    used: set[str] = set()
-    for score, i, cid in pairs:
-        if score < threshold or i in ids or cid in used:
+        if i in out:
             continue
-        ids[i] = cid
-        used.add(cid)
-    taken = {e.id for e in existing}
-    out = []
+        for j in free:
+            if existing[j].id in used:
+                continue
+            t = difflib.SequenceMatcher(None, _norm_title(s.title), _norm_title(existing[j].title),
+                                        autojunk=False).ratio()
+            score = max(sims[i][j], 0.4 * t + 0.6 * sims[i][j] if t >= 0.6 else 0.0)
+            if score >= threshold or (t >= 0.8 and sims[i][j] >= 0.25):
+                pairs.append((score + (0.5 if t >= 0.8 else 0.0), i, j, t))
+    for score, i, j, t in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+        if i not in out and existing[j].id not in used:
+            take(i, j, "heading and text" if t >= 0.8 else "text")
+    taken = set(used)
+    result = []
     for i, s in enumerate(sections):
-        if i in ids:
-            out.append(ids[i])
+        if i in out:
+            result.append(out[i])
             continue
         base = slugify(s.title) if s.title else "introduction"
         cid, n = base, 2
         while cid in taken:
             cid, n = f"{base}-{n}", n + 1
         taken.add(cid)
-        out.append(cid)
-    return out
+        result.append(IdMatch(cid, False))
+    return result
 
 
-def rewrite_anchors(sections: list, ids: list[str]) -> None:
-    """Links to a section's old anchor (``](#what-we-collect)``) point at its clause id."""
-    mapping = {s.anchor: cid for s, cid in zip(sections, ids) if s.anchor and s.anchor != cid}
-    if not mapping:
-        return
-    pattern = re.compile(r"\]\(#(" + "|".join(re.escape(a) for a in mapping) + r")\)")
+def rewrite_anchors(sections: list, ids: list[str]) -> list[str]:
+    """In-page links to an anchor of the original document (``](#what-we-collect)``, a
+    heading's or a sub-heading's) point at the clause holding it; returns the anchors
+    that lead nowhere."""
+    mapping: dict = {}
+    for s, cid in zip(sections, ids):
+        for a in [s.anchor, *s.anchors]:
+            if a:
+                mapping.setdefault(a, cid)
+    own = set(ids) | {a for s in sections for a in _body_ids(s.body)}
+    dead: list[str] = []
+
+    def fix(m):
+        target = m.group(2)
+        if target in own:
+            return m.group(0)
+        if target in mapping:
+            return m.group(1) + "#" + mapping[target]
+        dead.append(target)
+        return m.group(0)
+
     for s in sections:
-        s.body = pattern.sub(lambda m: f"](#{mapping[m.group(1)]})", s.body)
+        s.body = ANCHOR_LINK_RE.sub(fix, s.body)
+    return list(dict.fromkeys(dead))
 
 
 def align_translation(sections: list, source: list) -> list[str]:

@@ -49,12 +49,35 @@ def lint_clause(clause, lang: str) -> list[Finding]:
     return out
 
 
+IN_PAGE_LINK_RE = re.compile(r"\]\(\s*<?#([^\s)>]+)|\bhref\s*=\s*[\"']#([^\"']+)")
+WRITTEN_ID_RE = re.compile(r"\{[^}]*#([\w\-:.]+)[^}]*\}|\bid\s*=\s*[\"']([^\"']+)[\"']")
+
+
+def dead_anchors(text: PolicyText) -> list[Finding]:
+    """In-page links (#id) to no clause and no id written in the text: they lead nowhere."""
+    ids = {c.id for c in text.clauses}
+    for c in text.clauses:
+        ids.update(a or b for a, b in WRITTEN_ID_RE.findall(c.body))
+    out = []
+    for c in text.clauses:
+        for m in IN_PAGE_LINK_RE.finditer(c.body):
+            target = m.group(1) or m.group(2)
+            if target not in ids:
+                out.append(Finding(c.path, _line_of(c.body, m.start(), c.body_line),
+                                   f"in-page link to '#{target}' leads nowhere: no clause or heading has that id",
+                                   severity="warning",
+                                   hint="link to a clause id (" + ", ".join(sorted(x.id for x in text.clauses)[:5])
+                                        + (", ..." if len(text.clauses) > 5 else "") + ") or remove the link"))
+    return out
+
+
 def lint_policy(manifest: Manifest, texts: dict) -> list[Finding]:
     out = []
     for lang, text in texts.items():
         for clause in text.clauses:
             out.extend(lint_clause(clause, lang))
         out.extend(lint_facts(text))
+        out.extend(dead_anchors(text))
     out.extend(stale_translations(manifest, texts))
     return out
 
@@ -77,10 +100,30 @@ def stale_translation_ids(manifest: Manifest, texts: dict, lang: str) -> list[st
     return out
 
 
+def orphaned_translation_ids(manifest: Manifest, texts: dict, lang: str) -> list[str]:
+    """Translated clauses whose id the source language no longer has."""
+    tr = texts.get(lang)
+    return [c.id for c in tr.orphans] if tr is not None else []
+
+
+def translation_in_step(manifest: Manifest, texts: dict, lang: str) -> bool:
+    """Whether a translation has every source clause, translated from its current text."""
+    tr = texts.get(lang)
+    return bool(tr and tr.clauses) and not tr.orphans and len(tr.clauses) == len(manifest.clauses) \
+        and not stale_translation_ids(manifest, texts, lang)
+
+
 def stale_translations(manifest: Manifest, texts: dict) -> list[Finding]:
     out = []
     for lang in manifest.languages[1:]:
         tr = texts.get(lang)
+        for c in tr.orphans if tr is not None else ():
+            out.append(Finding(
+                c.path, 2, f"orphaned translation: the source language ({manifest.source_lang}) no longer has a "
+                           f"clause {c.id!r}; {lang} lags the source text", severity="warning",
+                hint=f"translate the source's new clauses into {lang} (policygen import FILE --policy {manifest.id} "
+                     f"--lang {lang}) and delete this file; until then 'policygen release "
+                     "--allow-stale-translations' keeps publishing the last translation that was in step"))
         for cid in stale_translation_ids(manifest, texts, lang):
             c = tr.clause(cid)
             why = "records no source_hash" if not c.source_hash else "was translated from an older source text"

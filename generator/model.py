@@ -115,6 +115,8 @@ class PolicyText:
     manifest: Manifest
     lang: str
     clauses: tuple  # Clause, in manifest order
+    # a translation's clauses whose id the source language no longer has (it lags a restructure)
+    orphans: tuple = field(default=(), compare=False, hash=False)
 
     def clause(self, clause_id: str) -> Clause | None:
         for c in self.clauses:

@@ -47,3 +47,14 @@ def check_clashes(site: dict[str, str], ours: dict[str, str], config_file: str =
                       path=config_file, findings=findings,
                       hint="move or rename the site's files, or put the policies in a folder of their own "
                            "with `prefix:` under the policygen plugin (e.g. prefix: legal/privacy)")
+
+
+def nav_entry_for(url: str, nav_urls: list[str]) -> int | None:
+    """Which of the site's nav pages leads to a policygen page that is not in the nav (an
+    archive, a dated version): the one whose URL holds it most closely, e.g. a tab
+    ``Privacy: legal/privacy/index.md`` for ``legal/privacy/en/acme/archive/``. Its index, or None."""
+    best = None
+    for i, nav_url in enumerate(nav_urls):
+        if nav_url and url.startswith(nav_url) and (best is None or len(nav_url) > len(nav_urls[best])):
+            best = i
+    return best

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import inspect
 import os
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
-from jinja2.bccache import BytecodeCache, FileSystemBytecodeCache
+from jinja2.bccache import BytecodeCache
 from markupsafe import Markup
 
 from mkdocs.commands.build import get_context
@@ -34,10 +33,11 @@ from mkdocs.utils import write_file
 from . import diffmemo
 from .errors import PolicyError
 from .feeds import atom_feed, changes_json
-from .historycache import FILE as HISTORY_FILE, CommitMemo
-from .mount import check_clashes, normalize_prefix, page_dest
+from .cache import KeptTexts, ShardedMemo, code_fingerprint, open_cache, site_fingerprint
+from .historycache import CommitMemo
+from .mount import check_clashes, nav_entry_for, normalize_prefix, page_dest
+from .notice import DEMO_PATH, demo_page, notice_js
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
-from .pagestore import KeptTexts, PageStore, code_fingerprint
 from .project import build_date, load_project
 from .render import RenderCache
 from .site import PageMemo, SiteBuilder, rel
@@ -48,9 +48,10 @@ class PolicygenConfig(Config):
     src = c.Optional(c.Type(str))  # policy sources; default: docs_dir
     date = c.Optional(c.Type(str))  # build as of this date (default: today / SOURCE_DATE_EPOCH)
     draft = c.Type(bool, default=False)  # also publish the work tree as /<lang>/<policy>/draft/
-    cache_dir = c.Optional(c.Type(str))  # content-addressed render cache
+    cache_dir = c.Optional(c.Type(str))  # the cache folder (see cache.py)
     site_names = c.Type(dict, default={})  # the site's name per language, e.g. {zh-CN: 隐私政策}
     pdf = c.Type(bool, default=False)  # print each version to <lang>/<policy>/<date>/policy.pdf (needs Chromium)
+    docx = c.Type(bool, default=False)  # a Word redline next to each compare page: compare/<OLD>...<NEW>/redline.docx
     jobs = c.Optional(c.Type(int))  # processes making the pages kept out of search (default: one per CPU)
     prefix = c.Type(str, default="")  # the folder of the site the policies live in, e.g. legal/privacy (default: its root)
 
@@ -62,6 +63,7 @@ def theme_dir() -> str:
 class PolicygenPlugin(BasePlugin[PolicygenConfig]):
     def on_config(self, config):
         self.src = os.path.abspath(self.config.src or config.docs_dir)
+        self._site_name = config.site_name
         # policygen's own theme overrides sit under a project's custom_dir and above Material.
         dirs = config.theme.dirs
         ours = theme_dir()
@@ -78,9 +80,13 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         # The live preview rebuilds on every save: it reuses the pages of released versions and
         # their theme output from the previous rebuild when nothing they depend on changed.
         self.serving = _serving(config)
-        # What earlier builds read at each commit (serve keeps the versions it read in memory).
-        memo = CommitMemo(os.path.join(cache_dir, HISTORY_FILE), code_fingerprint()) \
-            if cache_dir and not self.serving else None
+        # The cache folder: untrusted, every entry checked when read (cache.py). Renders are
+        # kept for serve too; serve keeps versions, pages and diffs in memory instead.
+        self.disk = open_cache(cache_dir)
+        kept = self.disk if not self.serving else None
+        code = code_fingerprint()
+        # What earlier builds read at each commit.
+        memo = CommitMemo(kept, code) if kept is not None else None
         try:
             self.prefix = normalize_prefix(self.config.prefix, _config_name(config),
                                            _line_of(config.config_file_path, "prefix:"))
@@ -92,22 +98,24 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             memo.save()
         # Diffs of clause pairs an earlier build compared (after a release, most of the new
         # comparisons with the version in force pair texts diffed before).
-        diffmemo.close_memo(write=False)
-        if cache_dir and not self.serving:
-            diffmemo.open_memo(cache_dir, code_fingerprint())
-        self.cache = RenderCache(cache_dir)
+        diffmemo.close(write=False)
+        if kept is not None:
+            diffmemo.use(ShardedMemo(kept, code))
+        self.cache = RenderCache(self.disk, code)
         self.builder = SiteBuilder(sites, self.today, self.cache, memo=_SERVE_PAGES if self.serving else None,
                                    prefix=self.prefix)
         # Finished pages kept between builds (serve keeps its own, in memory).
-        self.store = PageStore(cache_dir) if cache_dir and not self.serving else None
+        self.store = kept
         if self.store is not None:
-            self.builder.kept_summaries = KeptTexts(self.store, code_fingerprint())
+            self.builder.kept_summaries = KeptTexts(self.store, code)
         # serve stays in one process: its memo of pages and outputs lives there.
         self.jobs = 1 if self.serving or not can_fork() else _jobs(self.config.jobs, os.environ.get("POLICYGEN_JOBS"))
         self.sites = sites
         # PDFs are opt-in (a browser is heavy) and never made by the live preview.
         self.pdf = (self.config.pdf or os.environ.get("POLICYGEN_PDF") == "1") and not self.serving
         self.builder.pdf = self.pdf
+        self.docx = (self.config.docx or os.environ.get("POLICYGEN_DOCX") == "1") and not self.serving
+        self.builder.docx = self.docx
         # MkDocs' own sitemap lists every page; ours lists the versions in force (publish.sitemap_xml).
         # Under a prefix, the site's own stays at its root and ours goes into the prefix.
         if not self.prefix:
@@ -138,6 +146,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
                                    page=False, what=("changes.json", site_url, self.today)))  # it names the build date
         self.outputs.extend(Output(path, group, make, page=False, what=what, deps=deps)
                             for path, group, what, deps, make in embed_files(self.builder, site_url))
+        # The script a corporate website includes, beside changes.json: the same file for every
+        # site (what it says comes from changes.json), so it is made from policygen's code alone.
+        self.outputs.append(Output(self.prefix + "notice.js", None, notice_js, page=False, what=("notice.js",),
+                                   deps=lambda: ("notice.js",)))
         ours = {page_dest(pl.src): f"page /{pl.src[:-len('index.md')]}" for pl in plan}
         ours.update((o.path, f"file /{o.path}") for o in self.outputs)
         ours[self.prefix + "sitemap.xml"] = f"file /{self.prefix}sitemap.xml"
@@ -164,6 +176,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             for f in [f for f in out if f.src_uri == "sitemap.xml"]:
                 out.remove(f)
         out.append(File.generated(config, self.prefix + "sitemap.xml", content=sitemap_xml(self.builder, site_url)))
+        if self.serving:  # the live preview shows the script on a page like a corporate site's
+            out.append(File.generated(config, self.prefix + DEMO_PATH, content=demo_page(self.builder, site_url)))
         if out.get_file_from_path("robots.txt") is None:
             sitemaps = ("sitemap.xml", self.prefix + "sitemap.xml") if self.prefix else ("sitemap.xml",)
             out.append(File.generated(config, "robots.txt", content=robots_txt(site_url, sitemaps)))
@@ -171,19 +185,14 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
 
     def on_nav(self, nav, config, files):
         self.nav = nav
-        self._fingerprint = _build_fingerprint(config, nav) if self.serving or self.store else None
+        self._fingerprint = site_fingerprint(config, nav) if self.serving or self.store else None
         return nav
 
     @event_priority(-100)  # last: the other plugins' changes to the environment apply to our pages
     def on_env(self, env, config, files):
         # Compiled theme templates are kept (keyed by their source) between the rebuilds of
-        # serve, and between builds in the cache folder: compiling Material's takes half a second.
-        folder = self.config.cache_dir or os.environ.get("POLICYGEN_CACHE")
-        if folder:
-            os.makedirs(os.path.join(folder, "jinja"), exist_ok=True)
-            env.bytecode_cache = FileSystemBytecodeCache(os.path.join(folder, "jinja"))
-        else:
-            env.bytecode_cache = _TEMPLATES
+        # serve, in memory only: compiled code is never read from the cache folder.
+        env.bytecode_cache = _TEMPLATES
         self._write_outputs(env, config)
         return env
 
@@ -213,34 +222,41 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             # The first page compiles the theme's templates (or reads them from the cache
             # folder); the workers inherit them.
             self._write(outputs[0])
-            before = self.reused  # each worker starts with the parent's count: it sends back its own
+            # Each worker starts with the parent's counts: it sends back its own.
+            before, rejected = self.reused, self._rejected()
             diffmemo.flush()  # each worker then keeps only the diffs it makes
             self.running = start_forked(self._write, split(outputs[1:], jobs, group=lambda o: o.group),
                                         finish=lambda: (self.builder.summaries, self.reused - before,
-                                                        diffmemo.flush()),
+                                                        diffmemo.flush(), self._rejected() - rejected),
                                         logger="mkdocs")
 
     def _finish_outputs(self) -> None:
         running, self.running = self.running, None
+        rejected = 0
         if running is not None:
-            for summaries, reused, _flushed in running.wait():
+            for summaries, reused, _flushed, bad in running.wait():
                 self.builder.summaries.update(summaries)
                 self.reused += reused
+                rejected += bad
         for o in self.late:
             self._write(o)
-        diffmemo.close_memo()
+        diffmemo.close()
         self.stats["reused"] = self.reused
+        self.stats["rejected"] = rejected + self._rejected()
+
+    def _rejected(self) -> int:
+        return self.disk.rejected if self.disk is not None else 0
 
     def _write_output(self, o: Output, env, config) -> None:
         dest = self._dest(o, config)
-        if o.key is not None and self.store.fetch(o.key, dest):
+        if o.key is not None and self.store.fetch("page", o.key, dest):
             self.reused += 1  # kept from an earlier build: the same key, so the same bytes
             return
         made = o.make()
         data = (self._through_theme(made, env, config) if o.page else made).encode("utf-8", errors="xmlcharrefreplace")
         write_file(data, dest)
         if o.key is not None:
-            self.store.put(o.key, data)
+            self.store.put("page", o.key, data)
 
     @staticmethod
     def _dest(o: Output, config) -> str:
@@ -278,13 +294,27 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
 
     def on_page_context(self, context, page, config, nav):
         # One build serves every language: the header shows the site name in the page's language.
-        if not hasattr(self, "_site_name"):
-            self._site_name = config.site_name
         lang = (page.meta or {}).get("html_lang")
         config.site_name = self.config.site_names.get(lang, self._site_name)
         context["config"] = config
         _publishing_context(context, page, config.site_url or "")
+        # A policy page outside the site's nav marks the nav entry (a tab) that leads to it.
+        self._lit = None
+        if lang and nav is not None and not any(p.active for p in nav.pages):
+            found = nav_entry_for(page.url, [p.url for p in nav.pages])
+            if found is not None:
+                self._lit = nav.pages[found]
+                self._lit.active = True
         return context
+
+    def on_post_page(self, output, page, config):
+        # The next page, and the 404 page (rendered without a page), start from the site's own
+        # name: otherwise which page a process rendered last would show in the 404 title.
+        config.site_name = self._site_name
+        lit, self._lit = getattr(self, "_lit", None), None
+        if lit is not None:
+            lit.active = False
+        return output
 
     def on_page_read_source(self, page, config):
         return "" if page.file.src_uri in self.pages else None
@@ -306,8 +336,12 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
     @event_priority(100)  # first: other plugins' post_build may read the whole site
     def on_post_build(self, config):
         self._finish_outputs()
-        if self.store is not None:
-            self.store.prune()
+        if self.disk is not None:
+            self.disk.prune()
+        if self.docx:
+            from .publish import write_redlines
+
+            write_redlines(self.builder, config.site_dir)
         if self.pdf:
             from .pdf import print_pdfs
             from .publish import pdf_targets
@@ -321,7 +355,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         running, self.running = getattr(self, "running", None), None
         if running is not None:
             running.stop()
-        diffmemo.close_memo(write=False)
+        diffmemo.close(write=False)
 
     def on_serve(self, server, config, builder):
         if not _inside(self.src, config.docs_dir):
@@ -367,38 +401,6 @@ class MemoryBytecodeCache(BytecodeCache):
 
 
 _TEMPLATES = MemoryBytecodeCache()
-
-
-def _build_fingerprint(config, nav) -> str:
-    """What an output depends on besides its policy: policygen's code and libraries, the
-    config file, the theme's files (a save in overrides/ shows at once), hooks and plugins,
-    and the navigation."""
-    h = hashlib.sha256(code_fingerprint().encode())
-    # Named relative to their folders: a fresh clone elsewhere (CI) gets the same fingerprint.
-    h.update(f"config:{_file_hash(config.config_file_path or '')}\n".encode())  # "-": the built-in default
-    for i, d in enumerate(config.theme.dirs):
-        for root, dirs, names in os.walk(d):
-            dirs[:] = sorted(x for x in dirs if x != ".icons")  # thousands of SVGs, never edited
-            for name in sorted(names):
-                path = os.path.join(root, name)
-                h.update(f"{i}:{os.path.relpath(path, d)}:{_file_hash(path)}\n".encode())
-    for name, plugin in config.plugins.items():  # a plugin's or hook's own code (its version, in effect)
-        try:
-            path = inspect.getfile(plugin if inspect.ismodule(plugin) else type(plugin))
-        except TypeError:
-            path = ""
-        h.update(f"{name}:{_file_hash(path)}\n".encode())
-    h.update(repr([(pg.file.src_uri, pg.title, pg.url) for pg in nav.pages]).encode())
-    h.update(repr((config.site_url, config.site_name, dict(config.extra))).encode())
-    return h.hexdigest()
-
-
-def _file_hash(path: str) -> str:
-    try:
-        with open(path, "rb") as fh:
-            return hashlib.sha256(fh.read()).hexdigest()
-    except OSError:
-        return "-"
 
 
 def _jobs(configured: int | None, env: str | None) -> int:

@@ -11,13 +11,14 @@ relative to the site, or absolute under ``site_url`` where a file is read out of
 from __future__ import annotations
 
 import json
+import os
 from xml.sax.saxutils import escape as xml_escape, quoteattr
 from typing import Callable
 
 from markupsafe import Markup, escape
 
 from . import i18n
-from .site import ENV, clause_numbers, rel
+from .site import ENV, REDLINE_DOCX, clause_numbers, compare_pairs, rel
 from .versions import current_version, upcoming_versions
 
 EMBED_FILES = ("embed.html", "embed.json")
@@ -236,3 +237,30 @@ def pdf_targets(builder) -> list[tuple[str, str, str, str]]:
                 page = builder.url(lang, p.manifest.id, v.key)
                 out.append((page, page + "policy.pdf", v.key, content_hash(v, lang)))
     return out
+
+
+def docx_targets(builder) -> list[tuple]:
+    """(redline path, policy, lang, old version, new version) for each compare page."""
+    out = []
+    for p in builder.policies:
+        for lang in p.manifest.languages:
+            versions = _versions(p, lang)
+            for old, new in compare_pairs(versions, current_version(versions, builder.today)):
+                out.append((builder.url(lang, p.manifest.id, f"compare/{old.key}...{new.key}") + REDLINE_DOCX,
+                            p, lang, old, new))
+    return out
+
+
+def write_redlines(builder, site_dir: str) -> list[str]:
+    """The Word redline of each comparison, next to its compare page."""
+    from .docxout import redline_docx
+    from .worktree import write_atomic
+
+    written = []
+    for path, p, lang, old, new in docx_targets(builder):
+        _d, cls = builder.compared(p, lang, old, new, keep=False)
+        data = redline_docx(old.texts[lang], new.texts[lang], lang=lang, old_ref=old.key, old_effective=old.effective,
+                            new_ref=new.key, new_effective=new.effective, cls=cls, when=new.effective)
+        write_atomic(os.path.join(site_dir, *path.split("/")), data)
+        written.append(path)
+    return written

@@ -1,14 +1,15 @@
 """Clause Markdown -> safe HTML, rendered once per unique text.
 
-The cache is content-addressed: the key is a hash of the Markdown and of the renderer
-settings, so the same clause text in fifty versions is rendered once, and changing a
-setting (extensions, sanitiser policy, version) invalidates every entry.
+Renders are content-addressed: the key is a hash of the Markdown, of the renderer settings
+and of the code that renders (the build passes policygen's code fingerprint, which covers
+this module, the sanitiser policy and the libraries' versions), so the same clause text in
+fifty versions is rendered once, and any change to how text is rendered renders it again.
+This module keeps renders in memory; the build hands it the cache folder's store.
 """
 
 from __future__ import annotations
 
 import html
-import os
 import re
 import threading
 
@@ -129,6 +130,36 @@ def markdown_to_html(text: str) -> str:
     return sanitize(_convert_chunked(_shift_headings(text)))
 
 
+def rendered(text: str) -> str:
+    """``markdown_to_html(text)``, shared with the renders of this process's pages
+    (``RenderCache``'s memory): a diff and a page of the same text render it once."""
+    memory = _MEMORY.setdefault(SETTINGS_KEY, {})
+    got = memory.get(text)
+    if got is None:
+        got = markdown_to_html(text)
+        if len(memory) >= _MEMORY_LIMIT:
+            memory.clear()
+        memory[text] = got
+    return got
+
+
+def shifted_chunks(text: str) -> list[str] | None:
+    """``text`` as the pieces ``markdown_to_html`` renders one by one (headings shifted), or
+    None if it renders whole; ``chunk_html`` of each, joined by newlines, is its HTML."""
+    return markdown_chunks(_shift_headings(text))
+
+
+def chunk_html(chunk: str) -> str:
+    """The sanitised HTML of one piece of ``shifted_chunks`` (each piece rendered once per process)."""
+    exts = tuple(EXTENSIONS)
+    got = _CHUNKS.get((exts, chunk))
+    if got is None:
+        if len(_CHUNKS) >= _MEMORY_LIMIT:
+            _CHUNKS.clear()
+        got = _CHUNKS[(exts, chunk)] = _convert(chunk)
+    return sanitize(got)
+
+
 def inline_text(text: str) -> str:
     """Escape a plain value (title, front matter value) for HTML."""
     return html.escape(str(text), quote=True)
@@ -142,26 +173,20 @@ def plain_text(text: str) -> str:
 
 
 class RenderCache:
-    """Content-addressed cache of rendered clause bodies, in memory and optionally on disk.
+    """Content-addressed renders of clause bodies, in memory and optionally in a store.
 
     The key is a hash of the renderer settings (``SETTINGS_KEY``, or of ``SETTINGS`` if it
-    was changed at run time; read when the cache is made) and of the Markdown text. The
-    memory part is shared by every cache of the process, so a rebuild in the same process
-    (``policygen serve``) renders only texts it has not seen; the directory keeps renders
-    between builds.
+    was changed at run time; read when the cache is made), of ``salt`` (the code that
+    renders) and of the Markdown text. The memory part is shared by every cache of the
+    process, so a rebuild in the same process (``policygen serve``) renders only texts it has
+    not seen; ``store`` (a ``cache.Cache``, which checks every entry it returns) keeps
+    renders between builds.
     """
 
-    def __init__(self, directory: str | None = None):
-        self.directory = directory
-        if directory:
-            # Like .pytest_cache: the folder keeps itself out of git, whatever the project's .gitignore says.
-            os.makedirs(directory, exist_ok=True)
-            marker = os.path.join(directory, ".gitignore")
-            if not os.path.exists(marker):
-                with open(marker, "w", encoding="utf-8") as fh:
-                    fh.write("# policygen's render cache; safe to delete\n*\n")
+    def __init__(self, store=None, salt: str = ""):
+        self.store = store
         current = canonical_json(SETTINGS)
-        self.settings = SETTINGS_KEY if current == _SETTINGS_JSON else sha256(current)[:16]
+        self.settings = (SETTINGS_KEY if current == _SETTINGS_JSON else sha256(current)[:16]) + salt
         self.memory = _MEMORY.setdefault(self.settings, {})  # text -> html
         self.hits = 0
         self.misses = 0
@@ -169,18 +194,12 @@ class RenderCache:
     def key(self, text: str) -> str:
         return sha256(self.settings + "\0" + text)
 
-    def _path(self, text: str) -> str | None:
-        if not self.directory:
-            return None
-        k = self.key(text)
-        return os.path.join(self.directory, k[:2], k + ".html")
-
     def render_many(self, texts: dict[str, object], jobs: int) -> int:
         """Render, up front and split over ``jobs`` forked processes, the texts (each with a
         group: the texts of one group, e.g. the versions of one clause, share chunks and go to
         one process) neither in memory nor on disk, so that the pages made afterwards (here or
         in workers forked later) find them rendered. Returns how many were rendered."""
-        todo = [t for t in texts if t not in self.memory and not os.path.exists(self._path(t) or "")]
+        todo = [t for t in texts if t not in self.memory and not (self.store and self.store.has("render", self.key(t)))]
         jobs = min(jobs, len(todo) // RENDERS_PER_JOB)
         if jobs <= 1:
             return 0
@@ -199,25 +218,20 @@ class RenderCache:
         if got is not None:
             self.hits += 1
             return got
-        path = self._path(text)
         got = None
-        if path:
+        if self.store is not None:
+            data = self.store.get("render", self.key(text))
             try:
-                with open(path, encoding="utf-8") as fh:
-                    got = fh.read()
-            except FileNotFoundError:
+                got = None if data is None else data.decode("utf-8")
+            except UnicodeDecodeError:
                 got = None
         if got is not None:
             self.hits += 1
         else:
             got = markdown_to_html(text)
             self.misses += 1
-            if path:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                tmp = f"{path}.{os.getpid()}.tmp"
-                with open(tmp, "w", encoding="utf-8") as fh:
-                    fh.write(got)
-                os.replace(tmp, path)
+            if self.store is not None:
+                self.store.put("render", self.key(text), got.encode("utf-8"))
         if len(self.memory) >= _MEMORY_LIMIT:
             self.memory.clear()
         self.memory[text] = got

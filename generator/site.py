@@ -127,6 +127,7 @@ def clause_numbers(manifest: Manifest, clauses, lang: str | None = None) -> dict
     return out
 
 
+REDLINE_DOCX = "redline.docx"  # in each compare page's folder (policygen build --docx)
 ALL_PAIRS_UP_TO = 12  # versions; beyond this, consecutive pairs and pairs with the current version
 
 
@@ -237,12 +238,13 @@ class SiteBuilder:
         self.kept_summaries = None  # get(what)/put(what, text): change summaries kept between builds
         self._version_deps: dict = {}  # id(version) -> (version, version_deps)
         self.pdf = False  # archive rows link each version's policy.pdf (policygen build --pdf)
+        self.docx = False  # archive rows link each comparison's redline.docx (policygen build --docx)
 
     def remember(self, p: PolicySite, what: tuple, make):
         """``make()``, or the same page from the previous rebuild when nothing it reads changed."""
         if self.memo is None:
             return make()
-        return self.memo.get(p, (repr(p.manifest), self.today, self.pdf, self.prefix), what, make)
+        return self.memo.get(p, (repr(p.manifest), self.today, self.pdf, self.docx, self.prefix), what, make)
 
     def url(self, lang: str, policy: str, what: str = "") -> str:
         """The site URL of a policy page (under the prefix); links between pages are relative."""
@@ -264,7 +266,7 @@ class SiteBuilder:
         days = p.manifest.notice_days
         versions = [(self.version_deps(v), v.effective > self.today, 0 <= (self.today - v.effective).days <= days)
                     for v in p.versions]
-        return sha256(repr((repr(p.manifest), self.pdf, self.prefix, versions)))
+        return sha256(repr((repr(p.manifest), self.pdf, self.docx, self.prefix, versions)))
 
     def version_deps(self, v: Version) -> tuple:
         """What pages read of a version: its ledger entry, commit and texts."""
@@ -368,7 +370,7 @@ class SiteBuilder:
         for old, new in pairs:
             def deps(old=old, new=new):
                 offered, offered_pairs = self._picker(versions, pairs, old, new)
-                return ("compare", m_repr, self.pdf, self.version_deps(old), self.version_deps(new),
+                return ("compare", m_repr, self.pdf, self.docx, self.version_deps(old), self.version_deps(new),
                         tuple(v.key for v in offered), tuple(offered_pairs))
 
             add(self.url(lang, m.id, f"compare/{old.key}...{new.key}") + "index.md", False,
@@ -434,7 +436,7 @@ class SiteBuilder:
         html = ENV.get_template("compare.html").render(
             lang=lang, t=lambda k, **kw: i18n.t(lang, k, **kw), heading=heading, title=m.title(lang),
             versions=[], languages=langs, archive_href=rel(url, self.url(lang, m.id, "archive")),
-            picker=picker, old_key=old.key, new_key=new.key,
+            picker=picker, old_key=old.key, new_key=new.key, docx_href=REDLINE_DOCX if self.docx else None,
             summary_changes=changes_view(old.texts.get(lang), text, lang), **body)
         changed = [(cd.id, numbers.get(cd.id, ""), cd.title) for cd in d.clauses if cd.status != "unchanged"]
         return Page(src=url + "index.md", url=url, title=heading, lang=lang, html=html,
@@ -534,14 +536,18 @@ class SiteBuilder:
         for v in versions:
             r = v.release
             auto = self.change_summary(p, lang, prev, v)
+            compare_href = rel(url, self.url(lang, m.id, f"compare/{prev.key}...{v.key}")) if prev else None
+            against_current = self._against_current(url, lang, m, prev, v, cur)
             rows.append({
                 "auto_summary": auto,
                 "key": v.key, "date": i18n.format_day(v.effective, lang), "level": r.level,
                 "level_text": i18n.t(lang, f"level_{r.level}"), "computed": r.computed_level,
                 "justification": r.justification, "summary": r.summary,
                 "href": rel(url, self.url(lang, m.id, v.key)),
-                "compare_href": rel(url, self.url(lang, m.id, f"compare/{prev.key}...{v.key}")) if prev else None,
-                "compare_current_href": self._against_current(url, lang, m, prev, v, cur),
+                "compare_href": compare_href,
+                "compare_current_href": against_current,
+                "docx_href": compare_href + REDLINE_DOCX if self.docx and compare_href else None,
+                "docx_current_href": against_current + REDLINE_DOCX if self.docx and against_current else None,
                 "pdf_href": rel(url, self.url(lang, m.id, v.key)) + "policy.pdf" if self.pdf else None,
                 "state": i18n.t(lang, "current") if cur is not None and v.key == cur.key else
                          (i18n.t(lang, "upcoming") if v.effective > self.today else ""),

@@ -8,6 +8,7 @@ formatting; with the same words but other targets, only in where links point.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -23,6 +24,7 @@ def _strip_url(url: str) -> tuple[str, str]:
     return core, url[len(core):]
 
 
+@functools.lru_cache(maxsize=256)
 def reader_view(model: tuple) -> tuple[str, tuple[str, ...]]:
     words, targets = [], []
     for block in model:
@@ -40,7 +42,7 @@ def reader_view(model: tuple) -> tuple[str, tuple[str, ...]]:
                     targets.append(core)
                     return " \x00 " + tail
 
-                words.append(URL_TEXT.sub(bare, text))
+                words.append(URL_TEXT.sub(bare, text) if "://" in text or "www." in text else text)
             words.append(" ")
     return SPACES.sub(" ", "".join(words)).strip(), tuple(targets)
 

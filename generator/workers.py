@@ -8,10 +8,13 @@ itself. A failure in a worker comes back with its type, message, origin and trac
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import logging
 import multiprocessing
 import os
+import signal
 import traceback
 from typing import Callable, Hashable, Sequence
 
@@ -125,6 +128,21 @@ class Running:
         _TASK = None
 
 
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when the build that forked it is killed, instead of writing on into a
+    folder nobody will use (Linux; elsewhere the pool's own shutdown is all there is)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+
+
 def start_forked(fn: Callable[[object], None], shares: list[list], finish: Callable[[], object] | None = None,
                  logger: str = "") -> Running:
     """``fn(item)`` for every item, one forked process per share, while the caller goes on.
@@ -137,7 +155,8 @@ def start_forked(fn: Callable[[object], None], shares: list[list], finish: Calla
     # otherwise write to every one of them and so copy all of the parent's memory.
     gc.freeze()
     try:
-        pool = multiprocessing.get_context("fork").Pool(len(shares))
+        pool = multiprocessing.get_context("fork").Pool(len(shares), initializer=_die_with_parent,
+                                                        initargs=(os.getpid(),))
         pending = pool.map_async(_run_share, range(len(shares)), chunksize=1)
         pool.close()
     except BaseException:

@@ -31,10 +31,10 @@ class DirSource:
             return []
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write a file so a crash never leaves it half-written."""
+def write_atomic(path: str, text: str | bytes) -> None:
+    """Write a file (text as UTF-8 with LF, or bytes) so a crash never leaves it half-written."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    with (open(tmp, "wb") if isinstance(text, bytes) else open(tmp, "w", encoding="utf-8", newline="\n")) as fh:
         fh.write(text)
     os.replace(tmp, path)

@@ -18,6 +18,9 @@ BIN = Path(sys.executable).parent
 GIT_ENV = {"GIT_AUTHOR_NAME": "Legal Editor", "GIT_AUTHOR_EMAIL": "legal@example.com",
            "GIT_COMMITTER_NAME": "Legal Editor", "GIT_COMMITTER_EMAIL": "legal@example.com",
            "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(ROOT / ".pytest-home")}
+# The key the cache folder's entries are signed with: the same for the CLI in a subprocess
+# and for tests that open a cache folder themselves (tests/test_cache_trust.py tries others).
+os.environ.setdefault("POLICYGEN_CACHE_KEY", "policygen's tests")
 
 
 def policygen_exe() -> str:

@@ -1,6 +1,7 @@
-"""The render cache (policygen.render.RenderCache) is content-addressed: an edited clause is
-rendered again, a change of renderer settings invalidates every entry, and a build with a
-warm cache is byte for byte the build without one."""
+"""The cache folder (policygen.cache) and what is kept in it: renders are content-addressed
+(an edited clause is rendered again, a change of renderer settings invalidates every entry),
+pages, history and diffs are kept between builds, and a build with a warm cache is byte for
+byte the build without one. tests/test_cache_trust.py tampers with it."""
 
 import os
 from pathlib import Path
@@ -61,6 +62,11 @@ def history(tmp_path_factory):
     return d
 
 
+def entries(cache: Path, kind: str) -> list[Path]:
+    """The index entries of one kind kept in a cache folder."""
+    return sorted(p for p in (cache / "index" / kind).rglob("*") if p.is_file())
+
+
 def tree(folder: Path) -> dict:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -73,10 +79,10 @@ def build(project, out, cache=None, draft=False):
 def test_cached_and_uncached_builds_are_byte_identical(history, tmp_path):
     cache = tmp_path / "render-cache"
     build(history, tmp_path / "cold", cache)
-    entries = list(cache.rglob("*.html"))
-    assert entries, "the first build should fill the render cache"
+    renders = entries(cache, "render")
+    assert renders, "the first build should fill the render cache"
     build(history, tmp_path / "warm", cache)
-    assert sorted(cache.rglob("*.html")) == sorted(entries), "a warm build renders nothing new"
+    assert entries(cache, "render") == renders, "a warm build renders nothing new"
     build(history, tmp_path / "none")
     none, cold, warm = tree(tmp_path / "none"), tree(tmp_path / "cold"), tree(tmp_path / "warm")
     assert len(none) > 20
@@ -107,18 +113,21 @@ def test_an_edited_clause_is_rendered_again(history, tmp_path):
 
 
 def test_render_cache_is_content_addressed(tmp_path):
+    from policygen.cache import Cache
     from policygen.render import RenderCache, markdown_to_html
 
-    cache = RenderCache(str(tmp_path))
+    cache = RenderCache(Cache(str(tmp_path)), "code")
     a = cache.render("We collect your *name*.")
     b = cache.render("We collect your *name* and address.")
     assert a == markdown_to_html("We collect your *name*.") and "address" in b and a != b
     assert cache.misses == 2
     assert cache.render("We collect your *name*.") == a and cache.hits == 1
     # A second cache (a later build) finds the entries on disk, under the same keys.
-    again = RenderCache(str(tmp_path))
+    again = RenderCache(Cache(str(tmp_path)), "code")
     assert again.key("x") == cache.key("x")
-    assert len(list(tmp_path.rglob("*.html"))) == 2
+    assert len(entries(tmp_path, "render")) == 2
+    # Other code that renders (the build passes policygen's code fingerprint) gives other keys.
+    assert RenderCache(Cache(str(tmp_path)), "other code").key("x") != cache.key("x")
 
 
 def _fresh_memory(monkeypatch):
@@ -130,20 +139,20 @@ def _fresh_memory(monkeypatch):
 
 def test_a_settings_change_invalidates_the_cache(tmp_path, monkeypatch):
     import policygen.render as render
+    from policygen.cache import Cache
 
     _fresh_memory(monkeypatch)
     text = "## Details\n\nWe keep data for *two* years."
-    before = render.RenderCache(str(tmp_path))
+    store = Cache(str(tmp_path))
+    before = render.RenderCache(store)
     key = before.key(text)
-    # Plant a recognisable entry under the current key: it is served while settings stay.
-    path = tmp_path / key[:2] / f"{key}.html"
-    path.parent.mkdir(parents=True)
-    path.write_text("<p>from the cache</p>", encoding="utf-8")
+    # Keep a recognisable entry under the current key: it is served while settings stay.
+    store.put("render", key, b"<p>from the cache</p>")
     assert before.render(text) == "<p>from the cache</p>"
 
     # Changing the settings key (a new extension, sanitiser policy or version) ...
     monkeypatch.setattr(render, "SETTINGS_KEY", "0123456789abcdef")
-    after = render.RenderCache(str(tmp_path))
+    after = render.RenderCache(store)
     assert after.key(text) != key
     fresh = after.render(text)
     assert fresh != "<p>from the cache</p>" and "<h4" in fresh and after.misses == 1
@@ -152,7 +161,7 @@ def test_a_settings_change_invalidates_the_cache(tmp_path, monkeypatch):
     # ... or the settings themselves, e.g. how far headings are shifted, gives new keys too.
     _fresh_memory(monkeypatch)
     monkeypatch.setitem(render.SETTINGS, "heading_shift", 3)
-    changed = render.RenderCache(str(tmp_path))
+    changed = render.RenderCache(store)
     assert changed.key(text) != key
     assert changed.render(text) != "<p>from the cache</p>" and changed.misses == 1
 
@@ -294,13 +303,13 @@ def test_default_cache_folder_keeps_itself_out_of_git(history, tmp_path):
     subprocess.run([policygen_exe(), "build", "--date", TODAY], cwd=project, check=True, capture_output=True,
                    env={**env, **GIT_ENV})
     cache = project / ".policygen-cache"
-    assert any(cache.rglob("*.html")), "the build kept no rendered clauses"
+    assert entries(cache, "render"), "the build kept no rendered clauses"
     status = git(project, "status", "--porcelain", "--untracked-files=all")
     assert "site/" in status  # the check sees untracked files...
     assert ".policygen-cache" not in status  # ...but the cache keeps itself out of git
 
 
-# --- policygen build: finished pages kept between builds (policygen.pagestore) --------------
+# --- policygen build: finished pages kept between builds ------------------------------------
 
 def build_at(project, out, date, cache=None):
     """`policygen build` as of ``date``; with ``cache``, keeping pages in that folder."""
@@ -339,10 +348,11 @@ def test_kept_pages_are_reused_and_follow_every_input(history, tmp_path):
 
     # Another day, same state: all kept but changes.json, which names the build date. The day
     # the upcoming version takes effect, menus, banners and embeds change: of the old pages only
-    # the two compare pages (en, zh-CN) are served, as they show neither version's standing.
+    # the two compare pages (en, zh-CN) are served, as they show neither version's standing,
+    # and notice.js (made from policygen's code alone).
     assert kept_count(assert_same_as_fresh(project, tmp_path, "2024-01-20", cache, "c"))[0] == total - 1
     moved = assert_same_as_fresh(project, tmp_path, "2024-02-10", cache, "d")
-    assert kept_count(moved)[0] == 2, moved
+    assert kept_count(moved)[0] == 3, moved
     assert "took effect on" in (tmp_path / "d-kept/en/acme/2023-02-01/index.html").read_text(encoding="utf-8")
     # Months later (past the notice period): what changed is only which versions were in the
     # future when the pages were kept.
@@ -372,26 +382,38 @@ def test_kept_pages_are_reused_and_follow_every_input(history, tmp_path):
     assert "2024-07-01" in (tmp_path / "f-kept/en/acme/archive/index.html").read_text(encoding="utf-8")
 
 
-def test_page_store_forgets_what_no_build_used_for_a_month(tmp_path):
+def test_the_cache_forgets_what_no_build_used_for_a_month(tmp_path):
     import time
 
-    from policygen.pagestore import KEEP_DAYS, PageStore
+    from policygen.cache import KEEP_DAYS, KINDS, Cache
 
-    store = PageStore(str(tmp_path))
-    store.put("a" * 64, b"old page")
-    store.put("b" * 64, b"recent page")
+    cache = Cache(str(tmp_path))
     now = time.time()
     old = now - (KEEP_DAYS + 1) * 86400
-    os.utime(store._path("a" * 64), (old, old))
-    assert store.prune(now) == 1
-    assert not store.fetch("a" * 64, str(tmp_path / "out/a.html"))
-    assert store.fetch("b" * 64, str(tmp_path / "out/b.html"))
-    assert (tmp_path / "out/b.html").read_bytes() == b"recent page"
+    for kind in KINDS:  # pages, renders, summaries, the history memo and diff shards alike
+        cache.put(kind, "a" * 64, f"old {kind}".encode())
+        cache.put(kind, "b" * 64, f"recent {kind}".encode())
+        os.utime(cache._index(kind, "a" * 64), (old, old))
+    for leftover in ("jinja/x.cache", "pages/ab/abc", "history.marshal", "3f/3f00.html"):  # what older versions kept
+        write(tmp_path / leftover, "x")
+    os.utime(tmp_path / "objects", (old, old))
+    for obj in (tmp_path / "objects").rglob("*"):
+        os.utime(obj, (old, old))
+    removed = cache.prune(now)
+    # Each kind's old index entry and its object; the four leftovers.
+    assert removed == 2 * len(KINDS) + 4
+    for kind in KINDS:
+        assert cache.get(kind, "a" * 64) is None
+        assert cache.get(kind, "b" * 64) == f"recent {kind}".encode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore", ".pruned", "index", "objects"]
+    out = tmp_path.parent / "out"
+    assert cache.fetch("page", "b" * 64, str(out / "b.html"))
+    assert (out / "b.html").read_bytes() == b"recent page"
     # At most one look a day: the next prune the same day removes nothing, even if due.
-    store.put("c" * 64, b"another")
-    os.utime(store._path("c" * 64), (old, old))
-    assert store.prune(now + 60) == 0
-    assert store.prune(now + 86400 + 60) == 1
+    cache.put("page", "c" * 64, b"another")
+    os.utime(cache._index("page", "c" * 64), (old, old))
+    assert cache.prune(now + 60) == 0
+    assert cache.prune(now + 86400 + 60) == 2  # its index entry and its object
 
 
 def test_a_release_remakes_only_the_pages_it_touches(tmp_path):
@@ -429,6 +451,7 @@ def test_a_release_remakes_only_the_pages_it_touches(tmp_path):
 def test_history_memo_reads_only_new_commits_and_still_checks_every_version(tmp_path, monkeypatch):
     import re
 
+    from policygen.cache import Cache
     from policygen.errors import PolicyError
     from policygen.history import Repository
     from policygen.historycache import CommitMemo
@@ -437,7 +460,7 @@ def test_history_memo_reads_only_new_commits_and_still_checks_every_version(tmp_
 
     project = long_history(tmp_path, releases=6)  # 2011-01-01 ... 2016-01-01
     src = str(project / "policy_src")
-    memo_file = str(tmp_path / "cache/history.marshal")
+    cache = Cache(str(tmp_path / "cache"))
     read: list = []  # the commits whose folders were read from git in one go
     real_prefetch = Repository.prefetch
     monkeypatch.setattr(Repository, "prefetch", lambda self, places: (read.extend(c for c, _ in places),
@@ -446,7 +469,7 @@ def test_history_memo_reads_only_new_commits_and_still_checks_every_version(tmp_
     def load(salt="code"):
         read.clear()
         versions_module._RESOLVED.clear()  # serve's in-process memo of the last result
-        memo = CommitMemo(memo_file, salt)
+        memo = CommitMemo(cache, salt)
         sites, _ = load_project(src, memo=memo)
         memo.save()
         return sites[0].versions
@@ -474,14 +497,17 @@ def test_history_memo_reads_only_new_commits_and_still_checks_every_version(tmp_
     versions_module._RESOLVED.clear()
     assert summary(after) == summary(load_project(src)[0][0].versions)
 
-    # Other code, or a damaged file: the memo is ignored, never trusted.
+    # Other code, or a damaged entry: the memo is ignored, never trusted.
     assert len(load(salt="other code")) == 7 and len(read) == 7
-    data = bytearray(Path(memo_file).read_bytes())
+    memo_object = max((p for p in (tmp_path / "cache/objects").rglob("*") if p.is_file()), key=lambda p: p.stat().st_mtime)
+    data = bytearray(memo_object.read_bytes())
     body = data.index("any question (revision".encode())  # a clause's text: the structure still loads
     data[body:body + 12] = b"ANY QUESTION"
-    Path(memo_file).write_bytes(bytes(data))
+    memo_object.write_bytes(bytes(data))
     assert summary(load(salt="other code")) == summary(after) and len(read) == 7
-    Path(memo_file).write_bytes(b"\x00not marshal")
+    for obj in (tmp_path / "cache/objects").rglob("*"):
+        if obj.is_file():
+            obj.write_bytes(b"\x00not marshal")
     assert summary(load(salt="other code")) == summary(after) and len(read) == 7
 
     # The memo never stands in for the check against the ledger: a recorded content hash
@@ -494,16 +520,20 @@ def test_history_memo_reads_only_new_commits_and_still_checks_every_version(tmp_
         load(salt="other code")
 
 
-# --- diffs kept between builds (policygen.diffmemo) -------------------------------------------
+# --- diffs kept between builds (policygen.diffmemo, cache.ShardedMemo) ------------------------
 
 def shard_entries(cache: Path) -> dict[str, int]:
-    import marshal
+    from policygen.cache import Cache
 
-    out = {}
-    for shard in sorted((cache / "diffs").glob("*.marshal")):
-        _salt, _digest, payload = marshal.loads(shard.read_bytes())
-        out[shard.name] = len(marshal.loads(payload))
-    return out
+    store = Cache(str(cache))
+    return {name: len(store.get_value("diffs", name)) for name in store.names("diffs")}
+
+
+def open_memo(folder: Path, salt: str) -> None:
+    from policygen import diffmemo
+    from policygen.cache import Cache, ShardedMemo
+
+    diffmemo.use(ShardedMemo(Cache(str(folder)), salt))
 
 
 def test_a_release_diffs_only_the_clause_pairs_no_build_compared_before(tmp_path):
@@ -540,36 +570,41 @@ def test_diff_memo_ignores_damaged_shards_and_forgets_unread_ones(tmp_path):
         calls.append(cid)
         return Reason(cid, "minor", "rule", f"message {cid}")
 
-    diffmemo.open_memo(str(tmp_path), "code")
+    open_memo(tmp_path, "code")
     assert reason("a") == Reason("a", "minor", "rule", "message a") and calls == ["a"]
-    diffmemo.close_memo()
-    shards = sorted((tmp_path / "diffs").iterdir())
+    diffmemo.close()
+    shards = entries(tmp_path, "diffs")
     assert len(shards) == 1
 
-    diffmemo.open_memo(str(tmp_path), "code")
+    open_memo(tmp_path, "code")
     assert reason("a") == Reason("a", "minor", "rule", "message a") and calls == ["a"]  # kept
-    diffmemo.close_memo()
-    diffmemo.open_memo(str(tmp_path), "other code")  # another version of policygen
+    diffmemo.close()
+    open_memo(tmp_path, "other code")  # another version of policygen
     reason("a")
-    diffmemo.close_memo(write=False)
+    diffmemo.close(write=False)
     assert calls == ["a", "a"]
 
-    data = bytearray(shards[0].read_bytes())
+    shard = next(p for p in (tmp_path / "objects").rglob("*") if p.is_file())
+    data = bytearray(shard.read_bytes())
     data[-3] ^= 0xFF  # a damaged shard is not read
-    shards[0].write_bytes(bytes(data))
-    diffmemo.open_memo(str(tmp_path), "code")
+    shard.write_bytes(bytes(data))
+    open_memo(tmp_path, "code")
     reason("a")
-    diffmemo.close_memo()
+    diffmemo.close()
     assert calls == ["a", "a", "a"]
 
     # A shard no build has read from for a month goes; one read from stays.
-    old = time.time() - (diffmemo.KEEP_DAYS + 1) * 86400
-    for shard in (tmp_path / "diffs").iterdir():
+    from policygen.cache import KEEP_DAYS, Cache
+
+    now = time.time()
+    old = now - (KEEP_DAYS + 1) * 86400
+    for shard in entries(tmp_path, "diffs"):
         os.utime(shard, (old, old))
-    diffmemo.open_memo(str(tmp_path), "code")
-    reason("a")  # read from the newest shard, which is marked as used
-    diffmemo.close_memo()
-    assert calls == ["a", "a", "a"] and len(list((tmp_path / "diffs").iterdir())) == 1
+    open_memo(tmp_path, "code")
+    reason("a")  # read from a shard, which is marked as used
+    diffmemo.close()
+    Cache(str(tmp_path)).prune(now, force=True)
+    assert calls == ["a", "a", "a"] and len(entries(tmp_path, "diffs")) == 1
 
 
 def test_diff_memo_finds_a_value_whoever_else_holds_it(tmp_path):
@@ -582,11 +617,11 @@ def test_diff_memo_finds_a_value_whoever_else_holds_it(tmp_path):
         calls.append(text)
         return text.upper()
 
-    diffmemo.open_memo(str(tmp_path), "code")
+    open_memo(tmp_path, "code")
     try:
         assert upper("".join(["clause ", "text"])) == "CLAUSE TEXT"  # a string nothing else holds
         text = "".join(["clause ", "text"])
         held = [text, text]  # the same value, held elsewhere too
         assert upper(held[0]) == "CLAUSE TEXT" and len(calls) == 1
     finally:
-        diffmemo.close_memo(write=False)
+        diffmemo.close(write=False)

@@ -109,6 +109,11 @@ def test_the_policies_live_under_the_prefix(existing):
     current = page(site, PREFIX + "en/acme")
     tabs = {a.get_text(strip=True): a["href"] for a in current.select(".md-tabs a")}
     assert tabs["Guide"] == "../../../../guide/" and tabs["Home"] == "../../../.."
+    # on every policy page, in the search index or not, the Privacy tab is the active one
+    for path in ("", "en/acme", "zh-CN/acme/archive", "en/acme/2023-01-01", "en/acme/compare/2023-01-01...2024-06-01"):
+        active = page(site, PREFIX + path).select(".md-tabs__item--active")
+        assert [a.get_text(strip=True) for a in active] == ["Privacy"], path
+    assert [a.get_text(strip=True) for a in page(site, "guide").select(".md-tabs__item--active")] == ["Guide"]
 
 
 def test_search_indexes_the_site_and_the_pages_in_force_under_the_prefix(existing):
@@ -139,6 +144,7 @@ def test_sitemaps_robots_changes_feeds_embeds_and_links_carry_the_prefix(existin
     v = changes["policies"][0]["versions"][1]
     assert v["urls"]["en"] == base + "en/acme/2024-06-01/"
     assert v["compare_urls"]["zh-CN"] == base + "zh-CN/acme/compare/2023-01-01...2024-06-01/"
+    assert (site / PREFIX / "notice.js").is_file() and not (site / "notice.js").exists()  # beside changes.json
     feed = (site / PREFIX / "en/acme/feed.xml").read_text(encoding="utf-8")
     assert f'href="{base}en/acme/2024-06-01/"' in feed and f"{SITE_URL}en/" not in feed
     embed = json.loads((site / PREFIX / "en/acme/embed.json").read_text(encoding="utf-8"))

@@ -595,7 +595,10 @@ def test_ci_example_workflow():
     # The cache folder is kept between runs, and restored before the build.
     cache = next(i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("actions/cache"))
     assert steps[cache]["with"]["path"] == ".policygen-cache" and steps[cache]["with"]["restore-keys"]
-    assert cache < next(i for i, s in enumerate(steps) if "policygen build" in str(s.get("run", "")))
+    build = next(i for i, s in enumerate(steps) if "policygen build" in str(s.get("run", "")))
+    assert cache < build
+    # Entries are signed with a repository secret: without it a restored cache is never used.
+    assert steps[build]["env"]["POLICYGEN_CACHE_KEY"] == "${{ secrets.POLICYGEN_CACHE_KEY }}"
 
 
 def test_readme_deploying_section():
