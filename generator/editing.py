@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import yaml
 
 from .errors import Finding, PolicyError
+from . import i18n
 from .fragments import decode, dump_releases, load_policy, render_clause_file
 from .importer import FORMATS, IdMatch, align_translation, assign_ids, parse_document, rewrite_anchors
 from .lint import source_hash, stale_translation_ids
@@ -20,7 +21,6 @@ from .model import Clause, Release, Withdrawal, level_rank
 from .versions import uncommitted_releases
 from .worktree import DirSource, write_atomic
 
-PREAMBLE_TITLES = {"en": "Introduction", "zh-CN": "引言", "zh-TW": "引言", "de": "Einleitung", "fr": "Introduction"}
 
 
 @dataclass
@@ -128,7 +128,7 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str
     sections = doc.sections
     for s in sections:
         if not s.title:
-            s.title = PREAMBLE_TITLES.get(lang, PREAMBLE_TITLES["en"])
+            s.title = i18n.text(lang, "import", "preamble_title")
     translation = exists and lang != manifest.source_lang
     old = texts.get(lang).clauses if exists and lang in texts else ()
     if translation:

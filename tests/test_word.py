@@ -573,6 +573,50 @@ def test_build_docx_puts_a_redline_next_to_each_comparison(project):
     assert red.read_bytes() == (project / "cli.docx").read_bytes()
     run(["build", "--date", "2024-06-01", "--out", "plain"], cwd=project)
     assert not list((project / "plain").rglob("*.docx"))
+    # The plugin's own option does the same for `mkdocs build` users.
+    from policygen.buildsite import DEFAULT_CONFIG
+
+    write(project / "mkdocs.yml", DEFAULT_CONFIG.replace("  - policygen\n", "  - policygen:\n      docx: true\n"))
+    run(["build", "--date", "2024-06-01", "--out", "plugin"], cwd=project)
+    assert (project / "plugin/en/acme/compare/2023-01-01...2024-01-01/redline.docx").read_bytes() == red.read_bytes()
     plain = (project / "plain/en/acme/archive/index.html").read_text(encoding="utf-8")
     assert "pg-docx-link" not in plain
     assert "pg-docx-link" not in (project / "plain/en/acme/compare/2023-01-01...2024-01-01/index.html").read_text()
+
+
+def test_build_docx_only_for_the_comparisons_the_archive_links(tmp_path):
+    from bs4 import BeautifulSoup
+
+    from conftest import long_history
+
+    project = long_history(tmp_path, releases=4)
+    run(["build", "--date", "2024-06-01", "--out", "site", "--docx"], cwd=project)
+    base = project / "site/en/acme"
+    arch = BeautifulSoup((base / "archive/index.html").read_text(encoding="utf-8"), "html.parser")
+    linked = {(base / "archive" / a["href"]).resolve() for a in arch.select("a.pg-docx-link")}
+    made = {p.resolve() for p in base.rglob("*.docx")}
+    # 2011...2012, 2012...2013, 2013...2014 and each older version against 2014 (in force)
+    assert linked == made and len(made) == 5
+    assert not (base / "compare/2011-01-01...2013-01-01/redline.docx").exists()
+    assert (base / "compare/2011-01-01...2013-01-01/index.html").exists()  # a page, no redline
+    assert "pg-docx-link" not in (base / "compare/2011-01-01...2013-01-01/index.html").read_text(encoding="utf-8")
+
+
+def test_word_lone_heading_1_is_the_title_and_pictures_are_reported(project):
+    import base64
+
+    d = docx.Document()
+    d.add_heading("Acme Privacy Notice", level=1)
+    d.add_paragraph("Who we are and what this notice covers.")
+    for title in ("What we collect", "Why we use it", "Contact"):
+        d.add_heading(title, level=2)
+        d.add_paragraph(f"Text about {title.lower()}.")
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    (project / "logo.png").write_bytes(png)
+    d.add_picture(str(project / "logo.png"))
+    d.save(project / "draft.docx")
+    out = run(["import", "draft.docx", "--policy", "acme", "--lang", "en"], cwd=project).stdout
+    m = manifest(project)
+    assert m["title"] == {"en": "Acme Privacy Notice"}
+    assert len(m["clauses"]) == 4 and m["clauses"][0] == "introduction"  # the text under the title
+    assert "1 picture not imported" in out
