@@ -90,12 +90,13 @@ def _read_docx(path: str):
 
 def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str | None = None,
                   id_map: tuple = ()) -> ImportReport:
-    from .fragments import ID_RE, LANG_RE
+    from .schema import name_problem
 
-    if not ID_RE.match(policy):
-        raise PolicyError(f"invalid policy id {policy!r}", hint="use lower-case letters, digits and '-'")
-    if not LANG_RE.match(lang):
-        raise PolicyError(f"invalid language code {lang!r}", hint="use a BCP 47 code such as en or zh-CN")
+    for kind, value, option in (("policy id", policy, "--policy"), ("language code", lang, "--lang")):
+        problem = name_problem(kind, value)
+        if problem:
+            message, _, rule = problem.partition(": use ")
+            raise PolicyError(f"{option}: {message}", hint=f"use {rule}")
     if base_url is not None and not re.match(r"^https?://[^/\s]+", base_url):
         raise PolicyError(f"--base-url {base_url!r} is not a web address", hint="for example --base-url https://example.com")
     if path.lower().endswith(".docx"):  # Word: mammoth's HTML, read by the HTML importer

@@ -479,6 +479,10 @@ def test_redline_chinese_changes_are_per_character(project):
     assert any("从2023年1月1日到2024年1月1日的变更" in p.text for p in doc.paragraphs)
     lang = doc.styles.element.find(f".//{W}rPrDefault/{W}rPr/{W}lang")
     assert lang.get(f"{W}val") == "zh-CN" and lang.get(f"{W}eastAsia") == "zh-CN"
+    # The clean Chinese copy ("一、我们收集的数据") imports back to the same fragments.
+    before = clause_files(project, lang="zh-CN")
+    out = run(["import", "2024-01-01.docx", "--policy", "acme", "--lang", "zh-CN"], cwd=project).stdout
+    assert clause_files(project, lang="zh-CN") == before, out
 
 
 def test_export_docx_footer_has_effective_date_and_hash(project):
