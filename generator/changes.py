@@ -150,4 +150,6 @@ def version_rows(src_dir: str, policy: str) -> list[dict]:
              "consent_required": v.release.level == "consent",
              "notice_required": v.release.level in ("notice", "consent"),
              "languages": list(v.texts), "commit": v.commit, "summary": v.release.summary,
-             "hashes": dict(v.release.hashes)} for v in versions]
+             "hashes": dict(v.release.hashes),
+             # languages that lagged: the earlier version whose translation each publishes
+             "lagging": dict(v.release.lagging)} for v in versions]
