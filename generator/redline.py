@@ -160,9 +160,12 @@ def _html_pieces(pieces, notes: dict, note_label: str) -> str:
         if not href:
             out.append(inner)
             continue
-        out.append(f'<a href="{html.escape(href, quote=True)}">{inner}</a>')
         old = notes.get(href)
-        if old is not None and any(op != "delete" for op, _, _ in group):
+        moved = old is not None and any(op != "delete" for op, _, _ in group)
+        # The side-by-side view's old column points the link where it pointed (policygen.js).
+        was = f' data-pg-old-href="{html.escape(old, quote=True)}"' if moved else ""
+        out.append(f'<a href="{html.escape(href, quote=True)}"{was}>{inner}</a>')
+        if moved:
             out.append(f' <small class="pg-link-note">({html.escape(note_label)}: '
                        f'<span class="pg-link-old">{html.escape(old)}</span> → '
                        f'<span class="pg-link-new">{html.escape(href)}</span>)</small>')
