@@ -26,6 +26,16 @@ RESIDUE_TEXT_RE = re.compile(r"^\s*(skip to (main )?content|back to top|scroll t
 SAFE_URL = re.compile(r"^(https?:|mailto:|tel:|#|/|\.{0,2}/?[\w\-.~%]+)", re.I)
 
 
+NUMBER_START_RE = re.compile(r"^(\d{1,9})(?=[.)](\s|$))")
+MARKER_START_RE = re.compile(r"^(?=([-+]|#{1,6})(\s|$))")
+
+
+def _literal_start(text: str) -> str:
+    """A paragraph that starts like a list item or a heading ("- Recipients", "1. We") stays
+    a paragraph: its marker is escaped ("\\- Recipients", "1\\. We")."""
+    return MARKER_START_RE.sub("\\\\", NUMBER_START_RE.sub(r"\1\\", text))
+
+
 def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
 
@@ -105,7 +115,7 @@ def _blocks(node: Tag, out: list[str]) -> None:
             if text:
                 out.append("#" * int(name[1]) + " " + text)
         elif name == "p":
-            text = "".join(_inline(c) for c in child.children).strip()
+            text = _literal_start("".join(_inline(c) for c in child.children).strip())
             if text:
                 out.append(text)
         elif name in ("ul", "ol"):
