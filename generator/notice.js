@@ -115,7 +115,7 @@
 
     function banner(v) {
       var upcoming = v.effective > now;
-      var text = S[upcoming ? "upcoming" : "changed"].replace("{title}", (pol.title || {})[lang] || pol.policy)
+      var text = S[upcoming ? "upcoming" : "changed"].replace("{title}", inLang(pol, "title") || pol.policy)
         .replace("{date}", inLang(v, "effective_text") || v.effective);
       if (v.consent_required) text += (/[。！？]$/.test(text) ? "" : " ") + S[upcoming ? "consent_upcoming" : "consent"];
       var el = document.createElement("div");

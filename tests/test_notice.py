@@ -429,3 +429,23 @@ def test_host_page_with_the_banner_passes_axe(open_page, web):
     page, _ = open_page(web.page("grey.html", host_page().replace(
         "</head>", "<style>:root{--policygen-notice-link:#333333}</style></head>")))
     assert any(v.startswith("color-contrast") for v in violations(page))
+
+
+def test_a_version_in_force_since_the_last_acknowledged_one(open_page, web, sites):
+    later = datetime(2027, 6, 1, 12)  # 1 March 2027 (notice) took effect more than notice_days ago
+    web.use(sites["b"])
+    try:
+        # a first visit long after: no banner for an old change, but the consent manager hears
+        page, _ = open_page(web.page("en.html", host_page()), clock=later)
+        assert banner(page).count() == 0
+        assert page.evaluate("() => window.__events.map(e => e.version)") == [CONSENT]
+        # a visitor who acknowledged 15 January 2027 is told of 1 March 2027, however long ago
+        page.evaluate(f"() => localStorage.setItem('policygen-notice:acme', "
+                      f"{version(sites['b'], 'acme', CONSENT)['content_hashes']['en']!r})")
+        page.reload()
+        ready(page)
+        assert "Privacy Policy changed on 1 March 2027." in banner(page).inner_text()
+        assert banner(page).get_by_role("link", name="See what changed").get_attribute("href").endswith(
+            f"{PREFIX}en/acme/compare/{CONSENT}...{NEWER}/")
+    finally:
+        web.use(sites["a"])
