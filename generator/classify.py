@@ -244,8 +244,12 @@ def _fact_reasons(cd: ClauseDiff, manifest: Manifest) -> list[Reason]:
                 plain = rule.message.format(item=label + ("" if "sensitive" in rule.message else sens))
                 basis = why if why.startswith("the policy") else f"{level} under {why}" if why else ""
                 msg = rule.message.format(item=label + sens) + (f" ({basis})" if basis else "")
+                # for sentences in any language (sentences.py): the item, its fact and, for a
+                # fact given as a mapping (children), whether it is collected
+                fields = (("item", label), ("fact", fact), ("change", change)) + (
+                    (("collects", bool(attrs.get("collects"))),) if "collects" in (attrs or {}) else ())
                 out.append(Reason(cd.id, level, rule.id, msg, rule.zh.format(item=label) if rule.zh else "", plain,
-                                  basis))
+                                  basis, fields=fields))
     return out
 
 
@@ -672,7 +676,8 @@ def classify(diff: PolicyDiff, manifest: Manifest) -> Classification:
             rule = next(r for r in RULES if r.id == "controller-identity-changed")
             level, why = rule_level(rule, manifest)
             name = (new or {}).get("name", "") if isinstance(new, dict) else str(new)
-            reasons.append(Reason("policy.yml", level, rule.id, rule.message.format(item=name), rule.zh.format(item=name)))
+            reasons.append(Reason("policy.yml", level, rule.id, rule.message.format(item=name), rule.zh.format(item=name),
+                                  fields=(("item", name), ("fact", "entity"), ("change", "changed"))))
     overall = max_level([r.level for r in reasons])
     order = {lv: i for i, lv in enumerate(reversed(LEVELS))}
     reasons.sort(key=lambda r: order[r.level])

@@ -45,10 +45,13 @@ def src_option(f):
 def _date(value: str | None, name: str) -> date | None:
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise PolicyError(f"{name} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
+    from .schema import date_message
+
+    problem = date_message(f"{name}", value)
+    if problem:
+        message, hint = problem
+        raise PolicyError(message if ": " in message else f"{message} is not a date", hint=hint)
+    return date.fromisoformat(value)
 
 
 def _require_policy(src: str, policy: str) -> None:

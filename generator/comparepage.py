@@ -12,33 +12,18 @@ import html
 from . import i18n
 from .diff import block_diff
 from .diffmemo import kept
-from .redline import blocks_html, fact_lines, segments_html
+from .redline import blocks_html, segments_html
+from .sentences import reader_sentences, reason_sentence, same_change as _same_change
 from .visible import link_changes
 
 
-STATUS_LABELS = {
-    "en": {"added": "added", "removed": "removed", "modified": "changed", "moved": "moved", "renamed": "renamed",
-           "formatting": "formatting only", "unchanged": "{n} unchanged clauses", "unchanged_one": "1 unchanged clause", "facts": "Structured facts",
-           "inline": "Inline", "side": "Side by side", "old": "Before", "new": "After",
-           "notice_yes": "A prominent notice is required before this version takes effect.",
-           "consent_yes": "Renewed consent is required.", "nothing": "No changes between these versions.",
-           "pick": "Compare two versions", "go": "Compare", "reasons": "Why",
-           "link_changed": "link changed"},
-    "zh-CN": {"added": "新增", "removed": "删除", "modified": "修改", "moved": "移动", "renamed": "标题变更",
-              "formatting": "仅格式调整", "unchanged": "{n} 个条款未变", "unchanged_one": "1 个条款未变", "facts": "结构化事实",
-              "inline": "合并视图", "side": "并排视图", "old": "修改前", "new": "修改后",
-              "notice_yes": "本版本生效前须显著告知用户。", "consent_yes": "须重新取得用户同意。",
-              "nothing": "两个版本之间没有变更。", "pick": "比较两个版本", "go": "比较", "reasons": "原因",
-              "link_changed": "链接已更改"},
-}
-
-
 def label(lang: str, key: str, **kw) -> str:
-    table = STATUS_LABELS.get(lang) or STATUS_LABELS["en"]
-    return table.get(key, STATUS_LABELS["en"][key]).format(**kw)
+    return i18n.text(lang, "compare", key, **kw)
 
 
-def clause_change_html(cd, number: str, lang: str, level: str) -> str:
+def clause_change_html(cd, number: str, lang: str, level: str, reasons=()) -> str:
+    """A changed clause: its title with badges, what changes in its front matter (sentences
+    from its fact reasons) and the redline of its text."""
     badges = [label(lang, "added" if cd.status == "added" else "removed" if cd.status == "removed" else "modified"
                     if cd.status == "modified" else "moved")]
     if cd.renamed:
@@ -53,7 +38,7 @@ def clause_change_html(cd, number: str, lang: str, level: str) -> str:
              f'<h2>{num}{title} <span class="pg-badges">'
              + " ".join(f'<span class="pg-badge">{html.escape(b)}</span>' for b in badges)
              + f' <span class="pg-level pg-level--{level}">{html.escape(i18n.t(lang, "level_" + level))}</span></span></h2>']
-    facts = fact_lines(cd, lang)
+    facts = reader_sentences([r for r in reasons if r.clause == cd.id and dict(r.fields).get("fact")], lang)
     if facts:
         parts.append(f'<div class="pg-facts"><p><strong>{html.escape(label(lang, "facts"))}</strong></p><ul>'
                      + "".join(f"<li>{html.escape(f)}</li>" for f in facts) + "</ul></div>")
@@ -81,16 +66,23 @@ def _redline(old_body: str, new_body: str, always: bool, lang: str) -> str:
 
 def compare_body(diff, cls, numbers: dict, lang: str) -> dict:
     """The pieces of a compare page for the template."""
-    changed = [clause_change_html(cd, numbers.get(cd.id, ""), lang, cls.clause_levels.get(cd.id, "editorial"))
+    changed = [clause_change_html(cd, numbers.get(cd.id, ""), lang, cls.clause_levels.get(cd.id, "editorial"),
+                                  cls.reasons)
                for cd in diff.clauses if cd.status != "unchanged"]
+    titles = {cd.id: (numbers.get(cd.id, ""), cd.title) for cd in diff.clauses}
     unchanged = [(cd.id, numbers.get(cd.id, ""), cd.title) for cd in diff.clauses if cd.status == "unchanged"]
     return {
         "level": cls.level, "level_text": i18n.t(lang, "level_" + cls.level),
         "notice_required": cls.notice_required, "consent_required": cls.consent_required,
-        "reasons": [{"clause": r.clause, "level": r.level, "text": r.text(lang), "rule": r.rule, "basis": r.basis}
-                    for r in cls.reasons],
+        # readers: a sentence per change, under the clause's number and title
+        "reasons": [{"clause": r.clause, "level": r.level, "text": reason_sentence(r, lang),
+                     "number": titles.get(r.clause, ("", ""))[0], "title": titles.get(r.clause, ("", r.clause))[1]}
+                    for r in cls.reasons if not _same_change(r, cls.reasons)],
+        # reviewers (collapsed): the rule, the regime or promise behind the level, the evidence
+        "review": [{"clause": r.clause, "level": r.level, "rule": r.rule, "basis": r.basis, "message": r.message}
+                   for r in cls.reasons],
         "changed_html": changed, "unchanged": unchanged,
-        "labels": STATUS_LABELS.get(lang) or STATUS_LABELS["en"],
+        "labels": i18n.table(lang, "compare"),
         "unchanged_label": label(lang, "unchanged_one" if len(unchanged) == 1 else "unchanged", n=len(unchanged)),
     }
 

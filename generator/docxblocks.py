@@ -147,35 +147,23 @@ def clause_blocks(body: str) -> tuple:
     return tuple(out)
 
 
-def _ratio(a: str, b: str) -> float:
-    """How much of two texts is the same, in the diff's tokens (words; characters in Chinese)."""
-    from .diff import tokenize
-
-    ta, tb = [t for t in tokenize(a) if not t.isspace()], [t for t in tokenize(b) if not t.isspace()]
-    return SequenceMatcher(None, ta, tb, autojunk=False).ratio() if ta or tb else 1.0
-
-
-def pair_indices(old_keys: list, new_keys: list, threshold: float = 0.4) -> list[tuple]:
+def pair_indices(old_keys: list, new_keys: list) -> list[tuple]:
     """(old index or None, new index or None) in reading order for two lists of (family, text)
-    keys: kept, changed in place (same family, similar text), removed, added. A removed item
-    comes before the added one that takes its place, as a reviewer reads it."""
-    sm = SequenceMatcher(None, old_keys, new_keys, autojunk=False)
+    keys: kept, changed in place, removed, added. Paired as the site's redlines pair blocks
+    (``diff._pair_blocks``: similar words), and only within a family (tables with tables)."""
+    from .diff import _pair_blocks
+
+    old_texts, new_texts = [k[1] for k in old_keys], [k[1] for k in new_keys]
     out: list[tuple] = []
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_keys, new_keys, autojunk=False).get_opcodes():
         if tag == "equal":
             out.extend(zip(range(i1, i2), range(j1, j2)))
             continue
-        i = i1
-        for j in range(j1, j2):
-            match = next((k for k in range(i, i2) if old_keys[k][0] == new_keys[j][0]
-                          and _ratio(old_keys[k][1], new_keys[j][1]) >= threshold), None)
-            if match is None:
-                out.append((None, j))
-                continue
-            out.extend((k, None) for k in range(i, match))
-            out.append((match, j))
-            i = match + 1
-        out.extend((k, None) for k in range(i, i2))
+        for op, i, j in _pair_blocks(old_texts, new_texts, i1, i2, j1, j2):
+            if op == "modify" and old_keys[i][0] != new_keys[j][0]:
+                out += [(i, None), (None, j)]
+            else:
+                out.append((i if i >= 0 else None, j if j >= 0 else None))
     return out
 
 
@@ -190,4 +178,4 @@ def pair_rows(old_rows: tuple, new_rows: tuple) -> list[tuple]:
     """Indices of table rows paired like blocks; a pair with as many cells on each side is
     diffed cell by cell."""
     key = lambda row: (len(row), " | ".join(runs_text(c) for c in row))  # noqa: E731
-    return pair_indices([key(r) for r in old_rows], [key(r) for r in new_rows], threshold=0.3)
+    return pair_indices([key(r) for r in old_rows], [key(r) for r in new_rows])

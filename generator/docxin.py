@@ -147,6 +147,24 @@ def read_docx(data: bytes, path: str) -> WordDraft:
                           f"accept or reject the {changes} tracked change{'s' if changes != 1 else ''} first",
                           path=path, hint=HINT_TRACKED)
     draft = WordDraft(html="", notes=comments(package, document))
+    pictures = len(document.findall(".//w:drawing", NS)) + len(document.findall(".//w:pict", NS))
+    if pictures:
+        draft.notes.append((1, f"{pictures} picture{'s' if pictures != 1 else ''} not imported: "
+                               "policy text is text; describe what a picture shows in words"))
     result = mammoth.convert_to_html(io.BytesIO(data), style_map=STYLE_MAP, include_embedded_style_map=False)
-    draft.html = _promote_numbered_headings(result.value, draft)
+    draft.html = _promote_numbered_headings(_title_from_lone_heading(result.value), draft)
     return draft
+
+
+def _title_from_lone_heading(html: str) -> str:
+    """A draft without Word's Title style whose one Heading 1 opens the document and heads
+    Heading 2 sections: that heading is the title (many drafts are written so)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    heads = soup.find_all(re.compile(r"^h[1-6]$"))
+    top = [h for h in heads if h.name == "h2"]
+    if heads and heads[0].name == "h2" and len(top) == 1 and len(heads) > 2 and not soup.find("h1"):
+        top[0].name = "h1"
+        return str(soup)
+    return html

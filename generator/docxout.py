@@ -293,6 +293,11 @@ class Writer:
         self.fill(p, pieces)
 
     def table(self, old: Block | None, new: Block | None) -> None:
+        if old is not None and new is not None and _width(old) != _width(new):
+            # Word cannot take a column away on Reject All: the table goes, its successor comes.
+            self.table(old, None)
+            self.table(None, new)
+            return
         rows = []  # (old row index, new row index), either None
         for i, j in pair_rows(old.rows if old else (), new.rows if new else ()):
             if i is not None and j is not None and len(old.rows[i]) != len(new.rows[j]):
@@ -340,6 +345,10 @@ class Writer:
         self.open = None
         p = self.doc.add_paragraph(XML_INVALID.sub("", text))
         p.style = self.doc.styles[style]
+
+
+def _width(table: Block) -> int:
+    return max((len(r) for r in table.rows), default=0)
 
 
 def reproducible_zip(data: bytes, when: date) -> bytes:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import yaml
 
 from .errors import Finding, PolicyError
+from . import i18n
 from .fragments import decode, dump_releases, load_policy, render_clause_file
 from .importer import FORMATS, IdMatch, align_translation, assign_ids, parse_document, rewrite_anchors
 from .lint import source_hash, stale_translation_ids
@@ -20,7 +21,6 @@ from .model import Clause, Release, Withdrawal, level_rank
 from .versions import uncommitted_releases
 from .worktree import DirSource, write_atomic
 
-PREAMBLE_TITLES = {"en": "Introduction", "zh-CN": "引言", "zh-TW": "引言", "de": "Einleitung", "fr": "Introduction"}
 
 
 @dataclass
@@ -90,12 +90,13 @@ def _read_docx(path: str):
 
 def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str | None = None,
                   id_map: tuple = ()) -> ImportReport:
-    from .fragments import ID_RE, LANG_RE
+    from .schema import name_problem
 
-    if not ID_RE.match(policy):
-        raise PolicyError(f"invalid policy id {policy!r}", hint="use lower-case letters, digits and '-'")
-    if not LANG_RE.match(lang):
-        raise PolicyError(f"invalid language code {lang!r}", hint="use a BCP 47 code such as en or zh-CN")
+    for kind, value, option in (("policy id", policy, "--policy"), ("language code", lang, "--lang")):
+        problem = name_problem(kind, value)
+        if problem:
+            message, _, rule = problem.partition(": use ")
+            raise PolicyError(f"{option}: {message}", hint=f"use {rule}")
     if base_url is not None and not re.match(r"^https?://[^/\s]+", base_url):
         raise PolicyError(f"--base-url {base_url!r} is not a web address", hint="for example --base-url https://example.com")
     if path.lower().endswith(".docx"):  # Word: mammoth's HTML, read by the HTML importer
@@ -127,7 +128,7 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str
     sections = doc.sections
     for s in sections:
         if not s.title:
-            s.title = PREAMBLE_TITLES.get(lang, PREAMBLE_TITLES["en"])
+            s.title = i18n.text(lang, "import", "preamble_title")
     translation = exists and lang != manifest.source_lang
     old = texts.get(lang).clauses if exists and lang in texts else ()
     if translation:

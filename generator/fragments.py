@@ -14,15 +14,9 @@ from typing import Callable, Protocol
 import yaml
 
 from .errors import Finding
+from .schema import CLAUSE, FACT_KEYS, MANIFEST, RELEASE, WITHDRAWAL, check_fields, name_problem
 from .model import LEVELS, Clause, Manifest, PolicyText, Release, Withdrawal
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-FACT_KEYS = (
-    "purposes", "data_categories", "legal_bases", "recipients", "transfers", "retention",
-    "rights", "contacts", "automated_decisions", "children", "cookies", "security", "methods",
-)
-CLAUSE_KEYS = {"id", "title", "source_hash", "translation_of", *FACT_KEYS}
 REGIMES = ("gdpr", "pipl", "ccpa")
 NUMBERINGS = ("decimal", "roman", "chinese", "none")
 
@@ -46,16 +40,29 @@ def decode(data: bytes, path: str, findings: list[Finding]) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _yaml_error(exc: yaml.YAMLError, path: str, line_offset: int) -> Finding:
+def _yaml_error(exc: yaml.YAMLError, path: str, line_offset: int, text: str = "") -> Finding:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
-    if context and ("end of stream" in problem or "<stream end>" in problem) \
-            and getattr(exc, "context_mark", None) is not None:
-        # An unclosed quote or bracket: point at where it was opened, not at the end of the text.
-        mark = exc.context_mark
+    opened = getattr(exc, "context_mark", None)
+    if context and opened is not None and (
+            "end of stream" in problem or "<stream end>" in problem
+            or (context.startswith("while parsing a flow") and opened.line < mark.line)):
+        # An unclosed quote or bracket: point at where it was opened, not where YAML gave up.
+        mark = opened
         problem = re.sub(r"^while (scanning|parsing) ", "", context) + " is never closed"
-    line = (mark.line + 1 + line_offset) if mark is not None else None
+    elif "could not find expected ':'" in problem and opened is not None:
+        # YAML notices a line without ':' only on the next line.
+        mark = opened
+        problem = "a line that is not 'key: value' (a missing ':'?)"
+    line = mark.line if mark is not None else None
+    if line is not None and text:
+        # A mark at the very start of a line past the text's content (the end of the file, an
+        # empty line) belongs to the last line that has content.
+        rows = text.split("\n")
+        while line > 0 and mark.column == 0 and (line >= len(rows) or not rows[line].strip()):
+            line -= 1
+    line = (line + 1 + line_offset) if line is not None else None
     return Finding(path, line, f"malformed YAML: {problem}",
                    hint="check indentation and quote values that contain ':' or '#'")
 
@@ -94,16 +101,44 @@ for _loader in (_UniqueKeyLoader, _FastLoader):
     }
 
 
+MAX_EXPANDED = 10_000  # values an aliased document may expand to (the largest real one holds a few hundred)
+
+
 def load_yaml(text: str, path: str, findings: list[Finding], line_offset: int = 0):
     try:
-        return yaml.load(text, Loader=_FastLoader)
+        data = yaml.load(text, Loader=_FastLoader)
     except yaml.YAMLError:
-        pass
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        findings.append(_yaml_error(exc, path, line_offset))
+        try:
+            data = yaml.load(text, Loader=_UniqueKeyLoader)
+        except yaml.YAMLError as exc:
+            findings.append(_yaml_error(exc, path, line_offset, text))
+            return None
+    if "*" in text and _expands_beyond(data, MAX_EXPANDED):
+        # Aliases share one object, but everything that walks the value (hashing, diffs,
+        # pages) expands them: ten nested aliases are gigabytes ("billion laughs").
+        line = next((e.start_mark.line for e in yaml.parse(text, Loader=yaml.SafeLoader)
+                     if isinstance(e, yaml.AliasEvent)), 0)
+        findings.append(Finding(path, line + 1 + line_offset,
+                                f"YAML aliases ('*name') here expand to more than {MAX_EXPANDED:,} values",
+                                hint="write the values out instead of repeating anchors"))
         return None
+    return data
+
+
+def _expands_beyond(data, limit: int) -> bool:
+    """Whether walking ``data`` (aliases expanded) meets more than ``limit`` values; stops early."""
+    count, stack = 0, [data]
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
@@ -155,26 +190,9 @@ def _parse_clause_text(text: str, path: str, findings: list[Finding]) -> Clause 
         findings.append(Finding(path, 2, "front matter must be a mapping of keys to values",
                                 hint="write 'id: my-clause' and 'title: ...' between the '---' lines"))
         return None
-    cid = meta.get("id")
-    if cid is None or cid == "":
-        findings.append(Finding(path, 2, "clause has no 'id'",
-                                hint="add a stable id such as 'id: data-we-collect'; never reuse an old one"))
+    if check_fields(meta, CLAUSE, path, lambda key: _key_line(fm, key) if key else 2, findings, "front matter"):
         return None
-    cid = str(cid)
-    if not ID_RE.match(cid):
-        findings.append(Finding(path, _key_line(fm, "id"), f"invalid clause id {cid!r}",
-                                hint="use lower-case letters, digits and '-' only"))
-        return None
-    title = meta.get("title")
-    if not isinstance(title, str) or not title.strip():
-        findings.append(Finding(path, _key_line(fm, "title"), f"clause {cid!r} has no 'title'",
-                                hint="add 'title: ...' to the front matter"))
-        return None
-    for key in meta:
-        if key not in CLAUSE_KEYS:
-            findings.append(Finding(path, _key_line(fm, str(key)), f"unknown front matter key {key!r}",
-                                    severity="warning",
-                                    hint="known keys: " + ", ".join(sorted(CLAUSE_KEYS))))
+    cid, title = str(meta["id"]), meta["title"]
     facts = {k: meta[k] for k in FACT_KEYS if k in meta and meta[k] is not None}
     src = meta.get("source_hash")
     return Clause(id=cid, title=title.strip(), body=body.rstrip() + "\n" if body.strip() else "",
@@ -206,86 +224,47 @@ def parse_manifest(text: str, path: str, findings: list[Finding], policy_id: str
     def line(key):
         return _key_line(text, key) - 1
 
-    ok = True
-    langs = data.get("languages")
-    if not isinstance(langs, list) or not langs:
-        findings.append(Finding(path, line("languages"), "policy.yml needs 'languages:', a list with the source language first",
-                                hint="for example: languages: [en, zh-CN]"))
-        ok = False
-        langs = []
-    for lg in langs:
-        if not isinstance(lg, str) or not LANG_RE.match(lg):
-            findings.append(Finding(path, line("languages"), f"unknown language code {lg!r}",
-                                    hint="use BCP 47 codes such as en, de, zh-CN"))
-            ok = False
-    clauses = data.get("clauses")
-    if not isinstance(clauses, list) or not clauses:
-        findings.append(Finding(path, line("clauses"), "policy.yml needs 'clauses:', the clause ids in reading order",
-                                hint="an empty policy cannot be published; import one with 'policygen import'"))
-        ok = False
-        clauses = []
+    bad = check_fields(data, MANIFEST, path, line, findings, "policy.yml")
+    ok = not bad
+    langs = data["languages"] if "languages" not in bad else []
+    clauses = [str(c) for c in data["clauses"]] if "clauses" not in bad else []
     seen = set()
     for cid in clauses:
-        if isinstance(cid, (list, dict, bool)) or cid is None or not ID_RE.match(str(cid)):
-            findings.append(Finding(path, line("clauses"), f"invalid clause id {cid!r} in 'clauses'",
-                                    hint="list clause ids (lower-case letters, digits and '-'), one per line"))
-            ok = False
-            continue
-        if str(cid) in seen:
+        if cid in seen:
             findings.append(Finding(path, line("clauses"), f"clause id {cid!r} listed twice in 'clauses'"))
             ok = False
-        seen.add(str(cid))
+        seen.add(cid)
 
     def as_list(key, default):
-        """A list value; a single string stands for a list of one."""
-        value = data.get(key) or default
-        if isinstance(value, str):
-            return [value]
-        if not isinstance(value, list):
-            findings.append(Finding(path, line(key), f"'{key}' must be a list", hint=f"for example: {key}: [...]"))
-            return None
-        return value
+        """A list value (checked by the schema); a single string stands for a list of one."""
+        value = data.get(key) if key not in bad else None
+        return [value] if isinstance(value, str) else (value or default)
 
     regimes = as_list("regimes", ["gdpr"])
     unnumbered = as_list("unnumbered", [])
-    if regimes is None or unnumbered is None:
-        ok = False
-        regimes = regimes or []
     for r in regimes:
         if r not in REGIMES:
             findings.append(Finding(path, line("regimes"), f"unknown regime {r!r}",
                                     hint="known regimes: " + ", ".join(REGIMES)))
             ok = False
-    numbering = data.get("numbering", "decimal")
+    numbering = data.get("numbering") or "decimal"
     styles = numbering.values() if isinstance(numbering, dict) else [numbering]
-    if any(not isinstance(n, str) or n not in NUMBERINGS for n in styles):
+    if "numbering" not in bad and any(n not in NUMBERINGS for n in styles):
         findings.append(Finding(path, line("numbering"), f"unknown numbering {numbering!r}",
                                 hint="use one of: " + ", ".join(NUMBERINGS)
                                 + ", or one per language, e.g. numbering: {en: roman, zh-CN: chinese}"))
         ok = False
     elif isinstance(numbering, dict):
         numbering = tuple(sorted((str(k), v) for k, v in numbering.items()))
-    notice_days = data.get("notice_days", 30)
-    if not isinstance(notice_days, int) or isinstance(notice_days, bool) or notice_days < 0:
-        findings.append(Finding(path, line("notice_days"), "notice_days must be a whole number of days"))
-        ok = False
+    notice_days = data.get("notice_days")
+    notice_days = 30 if notice_days is None else notice_days
     titles = data.get("title") or {}
     if isinstance(titles, str):
-        titles = {langs[0] if langs and isinstance(langs[0], str) else "en": titles}
-    if not isinstance(titles, dict) or any(isinstance(v, (list, dict)) or v is None for v in titles.values()):
-        findings.append(Finding(path, line("title"), "'title' must be a title, or one title per language",
-                                hint="for example: title: {en: Privacy Policy, zh-CN: 隐私政策}"))
-        ok = False
+        titles = {langs[0] if langs else "en": titles}
     entity = data.get("entity") or {}
     if isinstance(entity, str):
         entity = {"name": entity}
-    if not isinstance(entity, dict):
-        findings.append(Finding(path, line("entity"), "'entity' must be a mapping such as 'name: Acme Ltd'"))
-        ok = False
     promises = data.get("promises") or {}
-    if not isinstance(promises, dict):
-        findings.append(Finding(path, line("promises"), "'promises' must be a mapping (see README)"))
-        ok = False
     if not ok:
         return None
     return Manifest(
@@ -295,14 +274,6 @@ def parse_manifest(text: str, path: str, findings: list[Finding], policy_id: str
         unnumbered=tuple(str(u) for u in unnumbered), promises=promises,
         path=path,
     )
-
-
-def parse_date(value, path: str, line: int | None, findings: list[Finding]) -> date | None:
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        findings.append(Finding(path, line, f"invalid date {value!r}", hint="write dates as YYYY-MM-DD"))
-        return None
 
 
 def parse_releases(text: str, path: str, findings: list[Finding]) -> list[Release]:
@@ -329,9 +300,11 @@ def _parse_ledger(text: str, path: str) -> tuple[tuple[Release, ...], tuple[With
     if not isinstance(entries, list):
         findings.append(Finding(path, 1, "releases.yml must hold 'releases:', a list of versions"))
         return (), (), tuple(findings)
-    releases = _parse_releases_list(entries, _entry_lines(text, "releases"), path, findings)
+    rows = text.split("\n")
+    releases = _parse_releases_list(entries, _entry_lines(text, "releases"), rows, path, findings)
     withdrawn = isinstance(data, dict) and data.get("withdrawn")
-    withdrawals = _parse_withdrawals(withdrawn, _entry_lines(text, "withdrawn"), path, findings) if withdrawn else []
+    withdrawals = _parse_withdrawals(withdrawn, _entry_lines(text, "withdrawn"), rows, path, findings) \
+        if withdrawn else []
     taken = {w.effective: w for w in withdrawals}
     for r in releases:
         if r.effective in taken:
@@ -353,45 +326,48 @@ def _entry_lines(text: str, section: str) -> list[int]:
     return lines
 
 
-def _parse_releases_list(entries: list, lines: list[int], path: str, findings: list[Finding]) -> list[Release]:
+def _entry_line_of(rows: list[str], start: int | None, end: int | None):
+    """The line of a key inside one list item of the ledger (which starts at line ``start``)."""
+    def line_of(key: str) -> int | None:
+        if start is None or not key:
+            return start
+        for n in range(start, (end or len(rows) + 1)):
+            if re.match(rf"^\s*(-\s+)?{re.escape(key)}\s*:", rows[n - 1]):
+                return n
+        return start
+    return line_of
+
+
+def _parse_releases_list(entries: list, lines: list[int], rows: list[str], path: str,
+                         findings: list[Finding]) -> list[Release]:
     out: list[Release] = []
     seen: dict = {}
     for i, e in enumerate(entries):
         line = lines[i] if i < len(lines) else None
         if not isinstance(e, dict) or "effective" not in e:
-            findings.append(Finding(path, line, "each release needs an 'effective: YYYY-MM-DD' date"))
+            findings.append(Finding(path, line, "each release needs an 'effective: YYYY-MM-DD' date",
+                                    hint="released entries are written by 'policygen release'; restore this one from git"))
             continue
-        eff = parse_date(e["effective"], path, line, findings)
-        if eff is None:
+        line_of = _entry_line_of(rows, line, lines[i + 1] if i + 1 < len(lines) else None)
+        if check_fields(e, RELEASE, path, line_of, findings, f"release {e['effective']}"):
             continue
+        eff = date.fromisoformat(e["effective"])
         if eff in seen:
             findings.append(Finding(path, line, f"two releases take effect on {eff}",
                                     hint=f"the first is at line {seen[eff]}; a version has one effective date"))
             continue
         seen[eff] = line
-        level = e.get("level", "editorial")
-        if isinstance(level, (list, dict)) or level not in LEVELS:
-            findings.append(Finding(path, line, f"unknown level {level!r}", hint="use one of: " + ", ".join(LEVELS)))
-            continue
-        content, stale = e.get("content") or {}, e.get("stale_translations") or {}
-        if not isinstance(content, dict) or any(isinstance(v, (list, dict)) or v is None for v in content.values()):
-            findings.append(Finding(path, line, "'content' must map each language to its content hash",
-                                    hint="released entries are written by 'policygen release'; restore this one from git"))
-            continue
-        if not isinstance(stale, dict):
-            findings.append(Finding(path, line, "'stale_translations' must map each language to clause ids"))
-            continue
         out.append(Release(
-            effective=eff, level=level, computed_level=e.get("computed_level"),
-            justification=e.get("justification"), summary=str(e.get("summary") or ""),
-            hashes={str(k): str(v) for k, v in content.items()},
-            backfill=bool(e.get("backfill", False)), stale=stale,
-            line=line or 0,
+            effective=eff, level=e["level"], computed_level=e.get("computed_level"),
+            justification=e.get("justification"), summary=e.get("summary") or "",
+            hashes=dict(e["content"]), backfill=bool(e.get("backfill", False)),
+            stale=e.get("stale_translations") or {}, line=line or 0,
         ))
     return sorted(out, key=lambda r: r.effective)
 
 
-def _parse_withdrawals(entries, lines: list[int], path: str, findings: list[Finding]) -> list[Withdrawal]:
+def _parse_withdrawals(entries, lines: list[int], rows: list[str], path: str,
+                       findings: list[Finding]) -> list[Withdrawal]:
     if not isinstance(entries, list):
         findings.append(Finding(path, None, "'withdrawn' must be a list of withdrawn releases",
                                 hint="withdrawals are written by 'policygen release --withdraw'; restore it from git"))
@@ -399,27 +375,20 @@ def _parse_withdrawals(entries, lines: list[int], path: str, findings: list[Find
     out = []
     for i, e in enumerate(entries):
         line = lines[i] if i < len(lines) else None
-        if not isinstance(e, dict) or "effective" not in e or "withdrawn_on" not in e:
+        if not isinstance(e, dict):
             findings.append(Finding(path, line, "each withdrawal needs 'effective' and 'withdrawn_on' dates",
                                     hint="withdrawals are written by 'policygen release --withdraw'"))
             continue
-        eff = parse_date(e["effective"], path, line, findings)
-        on = parse_date(e["withdrawn_on"], path, line, findings)
-        why = e.get("justification")
-        content = e.get("content") or {}
-        if eff is None or on is None:
+        line_of = _entry_line_of(rows, line, lines[i + 1] if i + 1 < len(lines) else None)
+        if check_fields(e, WITHDRAWAL, path, line_of, findings, "withdrawal"):
             continue
-        if not isinstance(why, str) or not why.strip():
-            findings.append(Finding(path, line, f"the withdrawal of {eff} has no justification",
-                                    hint="a withdrawal is part of the legal record: say why"))
-            continue
+        eff, on = date.fromisoformat(e["effective"]), date.fromisoformat(e["withdrawn_on"])
         if on >= eff:
             findings.append(Finding(path, line, f"version {eff} was withdrawn on {on}, when it was already in force",
                                     hint="only a version not yet in force can be withdrawn; correct it with a new version"))
             continue
-        out.append(Withdrawal(effective=eff, on=on, justification=why.strip(),
-                              hashes={str(k): str(v) for k, v in content.items()} if isinstance(content, dict) else {},
-                              line=line or 0))
+        out.append(Withdrawal(effective=eff, on=on, justification=e["justification"].strip(),
+                              hashes=dict(e.get("content") or {}), line=line or 0))
     return out
 
 
@@ -462,6 +431,14 @@ def load_policy(src: Source, root: str, policy_id: str, findings: list[Finding],
     read and parsed once: memory and time grow with the text that changed, not with versions."""
     base = f"{root}/{policy_id}" if root else policy_id
     mpath = f"{base}/policy.yml"
+    bad_name = name_problem("policy id", policy_id)
+    if bad_name:
+        # The folder name is the policy id: it becomes URLs, file names and feed ids.
+        findings.append(Finding(base, None, f"the folder name is an {bad_name}",
+                                hint="rename the folder (git mv); versions follow a renamed folder"))
+        return None, {}
+    if _links(src, [base, mpath, f"{base}/releases.yml", *(f"{base}/{n}" for n in src.listdir(base))], findings):
+        return None, {}
     data = src.read(mpath)
     if data is None:
         findings.append(Finding(base, None, "policy folder has no policy.yml",
@@ -492,6 +469,18 @@ def load_policy(src: Source, root: str, policy_id: str, findings: list[Finding],
     return manifest, texts
 
 
+def _links(src: Source, paths, findings: list[Finding]) -> set:
+    """Symbolic links among ``paths``, each reported: git stores the link, not the file it
+    points to, so a release would record text that no commit holds (and a link may point
+    anywhere on the machine that builds)."""
+    is_link = getattr(src, "is_link", None)
+    found = {p for p in paths if is_link is not None and is_link(p)}
+    for p in sorted(found):
+        findings.append(Finding(p, None, "is a symbolic link; policygen reads only regular files and folders "
+                                         "in the policy sources", hint="replace the link with a copy of what it points to"))
+    return found
+
+
 def _listed_line(manifest_text: str, cid: str) -> int | None:
     """The line of policy.yml that lists a clause id under 'clauses:'."""
     start = re.search(r"^clauses\s*:", manifest_text, re.M)
@@ -506,6 +495,8 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
                    manifest_text: str = "", parsed: dict | None = None) -> PolicyText:
     folder = f"{base}/{lang}"
     names = sorted(n for n in src.listdir(folder) if n.endswith(".md"))
+    linked = _links(src, [f"{folder}/{n}" for n in names], findings)
+    names = [n for n in names if f"{folder}/{n}" not in linked]
     source = lang == manifest.source_lang
     if not names:
         sev = "error" if source else "warning"

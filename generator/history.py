@@ -231,7 +231,7 @@ class Repository:
             level = below
 
 
-_KINDS = {4: "tree", 8: "blob", 10: "blob", 14: "commit"}  # tree entry mode >> 12, as GitPython names them
+_KINDS = {4: "tree", 8: "blob", 10: "link", 14: "commit"}  # tree entry mode >> 12; a link is never read as text
 
 
 def _tree_entries(data: bytes):
@@ -260,6 +260,10 @@ class CommitSource:
         if node is None or node[0] != "blob":
             return None
         return self.r._blob(node[1])
+
+    def is_link(self, relpath: str) -> bool:
+        node = self.r._lookup(self.commit, relpath)
+        return node is not None and node[0] == "link"
 
     def object_id(self, relpath: str) -> str | None:
         """The blob hash of a file at this commit (None if there is no such file)."""

@@ -206,7 +206,8 @@ def parse_text(text: str) -> ImportedPolicy:
 
 # --- Markdown -------------------------------------------------------------------------
 
-NUM_PREFIX_RE = re.compile(rf"^\s*(?:{ROMAN_RE}|\d{{1,2}}(?:\.\d{{1,2}})*)\s*[.、．)]\s*(?=\S)")
+# "1.", "IV.", "2.3" and Chinese "一、" (as the site numbers Chinese clauses)
+NUM_PREFIX_RE = re.compile(rf"^\s*(?:{ROMAN_RE}|\d{{1,2}}(?:\.\d{{1,2}})*|[〇一二三四五六七八九十百]{{1,4}}(?=、))\s*[.、．)]\s*(?=\S)")
 # A first heading that names the document ("GitHub Privacy Statement") is its title.
 TITLE_WORDS_RE = re.compile(r"privacy|policy|notice|statement|cookie|data protection|personal (data|information)"
                             r"|datenschutz|confidentialit|privacidad|privacy|プライバシー|個人情報|隐私|个人信息|隱私",

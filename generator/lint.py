@@ -79,7 +79,19 @@ def lint_policy(manifest: Manifest, texts: dict) -> list[Finding]:
         out.extend(lint_facts(text))
         out.extend(dead_anchors(text))
     out.extend(stale_translations(manifest, texts))
+    out.extend(missing_catalogs(manifest))
     return out
+
+
+def missing_catalogs(manifest: Manifest) -> list[Finding]:
+    """A language with no interface catalog gets English banners, labels and reasons."""
+    from .i18n import catalogs, has_catalog
+
+    return [Finding(manifest.path, None, f"language {lang!r} has no interface catalog: its pages show banners, "
+                    "labels and reasons in English", severity="warning",
+                    hint="catalogs: " + ", ".join(catalogs()) + "; add generator/locale/<locale>/LC_MESSAGES/"
+                    "policygen.po (a copy of en's, translated) and compile it with pybabel compile")
+            for lang in manifest.languages if not has_catalog(lang)]
 
 
 def source_hash(clause) -> str:

@@ -122,9 +122,13 @@
       if (!el.attachShadow) return null; // its styles would reach the page
       el.setAttribute("data-policygen-notice", pol.policy);
       var root = el.attachShadow({ mode: "open" });
-      var css = document.createElement("style");
-      css.textContent = CSS;
-      root.appendChild(css);
+      try { // a constructed style sheet: a Content-Security-Policy without 'unsafe-inline' allows it
+        var sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS);
+        root.adoptedStyleSheets = [sheet];
+      } catch (e) {
+        add(root, "style", CSS);
+      }
       var box = add(root, "section", "");
       box.setAttribute("aria-label", S.label);
       box.setAttribute("lang", lang);

@@ -193,6 +193,8 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         # Compiled theme templates are kept (keyed by their source) between the rebuilds of
         # serve, in memory only: compiled code is never read from the cache folder.
         env.bytecode_cache = _TEMPLATES
+        # the theme's 404 page (overrides/404.html) says it in every language, with the policies
+        env.globals["pg_not_found"] = self.builder.not_found(urlsplit(config.site_url or "").path or "/")
         self._write_outputs(env, config)
         return env
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, timezone
 from .errors import Finding, PolicyError
 from .fragments import list_policies, load_policy
 from .history import Repository
+from .schema import date_message
 from .lint import lint_policy
 from .site import PolicySite
 from .versions import resolve_versions
@@ -21,12 +22,15 @@ from .worktree import DirSource
 def build_date(value: str | None = None) -> date:
     """The date the site is built for: --date, else SOURCE_DATE_EPOCH, else today (UTC)."""
     if value:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise PolicyError(f"invalid date {value!r}", hint="write dates as YYYY-MM-DD") from None
+        problem = date_message("invalid date", value)
+        if problem:
+            raise PolicyError(problem[0], hint=problem[1])
+        return date.fromisoformat(value)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
+        if not epoch.strip().isdigit() or len(epoch.strip()) > 12:
+            raise PolicyError(f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a number of seconds since 1970",
+                              hint="set it to a Unix time such as $(git log -1 --format=%ct), or unset it")
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
     return datetime.now(timezone.utc).date()
 

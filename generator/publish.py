@@ -18,7 +18,7 @@ from typing import Callable
 from markupsafe import Markup, escape
 
 from . import i18n
-from .site import ENV, REDLINE_DOCX, clause_numbers, compare_pairs, rel
+from .site import ENV, REDLINE_DOCX, clause_numbers, linked_pairs, rel
 from .versions import current_version, upcoming_versions
 
 EMBED_FILES = ("embed.html", "embed.json")
@@ -240,12 +240,12 @@ def pdf_targets(builder) -> list[tuple[str, str, str, str]]:
 
 
 def docx_targets(builder) -> list[tuple]:
-    """(redline path, policy, lang, old version, new version) for each compare page."""
+    """(redline path, policy, lang, old version, new version) for each comparison the archive links."""
     out = []
     for p in builder.policies:
         for lang in p.manifest.languages:
             versions = _versions(p, lang)
-            for old, new in compare_pairs(versions, current_version(versions, builder.today)):
+            for old, new in linked_pairs(versions, current_version(versions, builder.today)):
                 out.append((builder.url(lang, p.manifest.id, f"compare/{old.key}...{new.key}") + REDLINE_DOCX,
                             p, lang, old, new))
     return out

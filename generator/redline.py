@@ -24,13 +24,13 @@ def segments_html(segs) -> str:
 
 
 def fact_lines(cd, lang: str = "en") -> list[str]:
-    from .i18n import SENSITIVE, fact_name
+    from .i18n import fact_name, sensitive_word
 
     lines = []
     for fc in cd.facts:
         name = fact_name(lang, fc["fact"])
         for label, attrs in fc["added"]:
-            sens = f" ({SENSITIVE.get(lang, SENSITIVE['en'])})" if attrs.get("sensitive") else ""
+            sens = f" ({sensitive_word(lang)})" if attrs.get("sensitive") else ""
             lines.append(f"{name}: + {label}{sens}")
         for label, _ in fc["removed"]:
             lines.append(f"{name}: - {label}")

@@ -19,6 +19,7 @@ from .comparepage import compare_body
 from .diff import diff_policy
 from .model import Manifest, PolicyText, Version, sha256
 from .render import RenderCache
+from .sentences import join_sentences, reader_sentences
 from .summary import changes_view, summary_view
 from .versions import current_version, upcoming_versions
 
@@ -136,6 +137,12 @@ def compare_pairs(versions: list, cur) -> list[tuple]:
     current one; every pair while the history is short (so any two can be picked)."""
     if len(versions) <= ALL_PAIRS_UP_TO:
         return [(a, b) for i, a in enumerate(versions) for b in versions[i + 1:]]
+    return linked_pairs(versions, cur)
+
+
+def linked_pairs(versions: list, cur) -> list[tuple]:
+    """The comparisons the archive links: each consecutive pair and each version against the
+    current one (older first)."""
     pairs = list(zip(versions, versions[1:]))
     if cur is not None:
         for v in versions:
@@ -323,6 +330,18 @@ class SiteBuilder:
         return Page(src=self.prefix + "index.md", url=self.prefix, title=i18n.t(lang, "home_title"), lang=lang,
                     html=html, meta=meta, toc=toc_tokens(i18n.t(lang, "home_title"), []))
 
+    def not_found(self, root: str) -> list[dict]:
+        """The 404 page's text in each language of the site, each with links to every policy
+        in that language; ``root`` is the site's path ("/" or "/sub/"): a 404 is served at
+        any address, so its links cannot be relative."""
+        out = []
+        for lang in self.languages() or ["en"]:
+            links = [{"href": root + self.url(lang, p.manifest.id), "title": p.manifest.title(lang)}
+                     for p in self.policies if lang in p.manifest.languages]
+            out.append({"lang": lang, "title": i18n.t(lang, "not_found_title"), "text": i18n.t(lang, "not_found_text"),
+                        "links": links})
+        return out
+
     def policy_plan(self, p: PolicySite, lang: str) -> list[Planned]:
         """The pages of one policy language, in site order. Only the page in force goes into
         the search index; the others (dated, upcoming, draft, archive, compare) don't."""
@@ -370,7 +389,7 @@ class SiteBuilder:
         for old, new in pairs:
             def deps(old=old, new=new):
                 offered, offered_pairs = self._picker(versions, pairs, old, new)
-                return ("compare", m_repr, self.pdf, self.version_deps(old), self.version_deps(new),
+                return ("compare", m_repr, self.pdf, self.docx, self.version_deps(old), self.version_deps(new),
                         tuple(v.key for v in offered), tuple(offered_pairs))
 
             add(self.url(lang, m.id, f"compare/{old.key}...{new.key}") + "index.md", False,
@@ -436,7 +455,8 @@ class SiteBuilder:
         html = ENV.get_template("compare.html").render(
             lang=lang, t=lambda k, **kw: i18n.t(lang, k, **kw), heading=heading, title=m.title(lang),
             versions=[], languages=langs, archive_href=rel(url, self.url(lang, m.id, "archive")),
-            picker=picker, old_key=old.key, new_key=new.key,
+            picker=picker, old_key=old.key, new_key=new.key, docx_href=REDLINE_DOCX if self.docx and any(
+                (a.key, b.key) == (old.key, new.key) for a, b in linked_pairs(versions, cur)) else None,
             summary_changes=changes_view(old.texts.get(lang), text, lang), **body)
         changed = [(cd.id, numbers.get(cd.id, ""), cd.title) for cd in d.clauses if cd.status != "unchanged"]
         return Page(src=url + "index.md", url=url, title=heading, lang=lang, html=html,
@@ -589,12 +609,11 @@ class SiteBuilder:
 
     def _change_summary(self, p: PolicySite, lang: str, prev, v) -> str:
         _d, cls = self.compared(p, lang, prev, v)
-        texts = list(dict.fromkeys(r.text(lang).split(" [")[0] for r in cls.reasons if r.level == cls.level))
+        texts = reader_sentences([r for r in cls.reasons if r.level == cls.level], lang)
         if not texts:
             return i18n.t(lang, "no_text_change")
         more = len(texts) - 3
-        sep = "；" if lang.startswith("zh") else "; "
-        return sep.join(texts[:3]) + (sep + i18n.t(lang, "and_more", n=more) if more > 0 else "")
+        return join_sentences(texts[:3] + ([i18n.t(lang, "and_more", n=more)] if more > 0 else []), lang)
 
     def _notice(self, p: PolicySite, lang: str, url: str, cur, upcoming):
         """The prominent notice on the current page: an upcoming or recent notice/consent version."""
@@ -615,7 +634,7 @@ class SiteBuilder:
         reasons = []
         if prev is not None:
             _d, cls = self.compared(p, lang, prev, target)
-            reasons = [r.text(lang) for r in cls.reasons if r.level in ("notice", "consent")]
+            reasons = reader_sentences([r for r in cls.reasons if r.level in ("notice", "consent")], lang)
         return {
             "reasons": list(dict.fromkeys(reasons)),
             "level": target.release.level, "recent": recent,

@@ -16,94 +16,11 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from .facts import fact_items, is_sensitive
-from .i18n import SENSITIVE
+from . import i18n
 from .model import PolicyText, memo_by_identity
 
 ROWS = ("data_categories", "purposes", "legal_bases", "controllers", "processors", "recipients", "transfers",
         "retention", "rights", "contacts")
-
-LABELS = {
-    "en": {
-        "caption": "Data practices at a glance",
-        "note": "Generated from the policy's clauses; each entry links to the clause that says it. "
-                "The full text below prevails.",
-        "data_categories": "Personal data",
-        "purposes": "Purposes",
-        "legal_bases": "Legal bases",
-        "controllers": "Shared with other controllers",
-        "processors": "Processors acting for us",
-        "recipients": "Other recipients",
-        "transfers": "Transfers abroad",
-        "retention": "Retention",
-        "rights": "Your rights and how to exercise them",
-        "contacts": "Contacts",
-        "changes": "Summary changes",
-        "overview_sensitive": "{n} sensitive: {items}",
-        "show_table": "Show the full table",
-        "no_changes": "No change to the data-practices summary.",
-        # summary_diff phrases: {v} the value, {old} / {new} the two sides of a change
-        "p_data_categories": "{v}",
-        "p_purposes": "purpose: {v}",
-        "p_legal_bases": "legal basis: {v}",
-        "p_controllers": "shared with {v} (controller)",
-        "p_processors": "processor: {v}",
-        "p_recipients": "recipient: {v}",
-        "p_transfers": "transfer to {v}",
-        "p_retention": "retention {v}",
-        "p_rights": "right: {v}",
-        "p_contacts": "contact: {v}",
-        "now_sensitive": "{v}: now sensitive",
-        "not_sensitive": "{v}: no longer marked sensitive",
-        "role_changed": "recipient {v}: {old} -> {new}",
-        "how_changed": "how to exercise {v}: {old} -> {new}",
-        "role_controller": "controller",
-        "role_processor": "processor",
-        "role_unknown": "role not stated",
-        "changed": "{what}: {old} -> {new}",
-        "retention_changed": "retention {old} -> {new}",
-        "retention_of_changed": "retention of {subject} {old} -> {new}",
-        "none": "none",
-    },
-    "zh-CN": {
-        "caption": "数据处理概览",
-        "note": "本概览根据政策条款自动生成，每一项均链接至对应条款；以下方政策全文为准。",
-        "data_categories": "个人信息类别",
-        "purposes": "处理目的",
-        "legal_bases": "法律依据",
-        "controllers": "向其他个人信息处理者提供",
-        "processors": "委托处理（受托方）",
-        "recipients": "其他接收方",
-        "transfers": "向境外提供（国家/地区）",
-        "retention": "保存期限",
-        "rights": "您的权利及行使方式",
-        "contacts": "联系方式",
-        "changes": "概览变更",
-        "overview_sensitive": "其中敏感个人信息 {n} 项：{items}",
-        "show_table": "展开完整表格",
-        "no_changes": "数据处理概览无变更。",
-        "p_data_categories": "{v}",
-        "p_purposes": "处理目的：{v}",
-        "p_legal_bases": "法律依据：{v}",
-        "p_controllers": "提供给{v}（个人信息处理者）",
-        "p_processors": "受托方：{v}",
-        "p_recipients": "接收方：{v}",
-        "p_transfers": "向{v}传输",
-        "p_retention": "保存期限 {v}",
-        "p_rights": "权利：{v}",
-        "p_contacts": "联系方式：{v}",
-        "now_sensitive": "{v}：变为敏感个人信息",
-        "not_sensitive": "{v}：不再标记为敏感个人信息",
-        "role_changed": "接收方 {v}：{old} -> {new}",
-        "how_changed": "{v}的行使方式：{old} -> {new}",
-        "role_controller": "个人信息处理者",
-        "role_processor": "受托方",
-        "role_unknown": "未说明角色",
-        "changed": "{what}：{old} -> {new}",
-        "retention_changed": "保存期限 {old} -> {new}",
-        "retention_of_changed": "{subject}保存期限 {old} -> {new}",
-        "none": "无",
-    },
-}
 
 # Which attribute of a fact item is the value shown, and which one adds detail. The
 # first key present wins; without one, the item's label as the classifier sees it.
@@ -132,7 +49,8 @@ PROCESSOR_ROLES = ("processor", "service provider", "受托", "委托", "entrust
 
 
 def labels(lang: str) -> dict:
-    return {**LABELS["en"], **(LABELS.get(lang) or LABELS.get(lang.split("-")[0]) or {})}
+    """The summary's strings in a language (the "summary" context of the catalogs)."""
+    return i18n.table(lang, "summary")
 
 
 def label(lang: str, key: str, **kw) -> str:
@@ -325,7 +243,7 @@ def _index(summary: Summary | None) -> dict:
 
 
 def _sens(lang: str) -> str:
-    s = SENSITIVE.get(lang) or SENSITIVE["en"]
+    s = i18n.sensitive_word(lang)
     return f"（{s}）" if _zh(lang) else f" ({s})"
 
 
@@ -419,7 +337,7 @@ def summary_text(summary: Summary) -> str:
     if summary.empty:
         lines.append("  (no structured facts in the clauses' front matter)")
     width = max((_width(r.label) for r in summary.filled), default=0)
-    sens = SENSITIVE.get(lang) or SENSITIVE["en"]
+    sens = i18n.sensitive_word(lang)
     for r in summary.filled:
         for n, i in enumerate(r.items):
             head = r.label if n == 0 else ""
@@ -445,7 +363,7 @@ def summary_markdown(summary: Summary) -> str:
         for i in r.items:
             extra = []
             if i.sensitive:
-                extra.append(f"**{SENSITIVE.get(lang) or SENSITIVE['en']}**")
+                extra.append(f"**{i18n.sensitive_word(lang)}**")
             if i.detail:
                 extra.append(_md(i.detail))
             sep = "；" if _zh(lang) else "; "
@@ -484,7 +402,7 @@ def summary_view(text: PolicyText | None) -> dict | None:
                  if r.key == "data_categories" and sens else ""} for r in summary.filled]
     return {"caption": label(lang, "caption"), "note": label(lang, "note"), "overview": overview,
             "show": label(lang, "show_table"),
-            "sensitive_label": SENSITIVE.get(lang) or SENSITIVE["en"], "comma": "、" if zh else ", ",
+            "sensitive_label": i18n.sensitive_word(lang), "comma": "、" if zh else ", ",
             "space": "" if zh else " ", "rows": rows}
 
 

@@ -21,6 +21,9 @@ class DirSource:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
+    def is_link(self, relpath: str) -> bool:
+        return os.path.islink(self._abs(relpath))
+
     def listdir(self, relpath: str) -> list[str]:
         try:
             return sorted(os.listdir(self._abs(relpath)))

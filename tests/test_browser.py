@@ -42,7 +42,7 @@ ZH = {
     "sharing-transfer-disclosure-personal": ("个人信息的共享、转让和披露", "我们在共享、转让或披露您的个人信息时遵循最小化原则。"),
     "access-management-personal-information": ("个人信息的访问和管理", "您可以访问、更正、删除您的个人信息，或要求数据可携带。"),
     "protection-storage-personal-information": ("个人信息的保护和存储", "我们采取物理、管理和技术措施保护您的个人信息。"),
-    "protection-children-s-personal": ("儿童个人信息的保护", "未经父母或监护人事先同意，我们不会有意收集儿童的个人信息。"),
+    "protection-children-personal-information": ("儿童个人信息的保护", "未经父母或监护人事先同意，我们不会有意收集儿童的个人信息。"),
     "cross-border-transfer-personal": ("个人信息的跨境传输", "一般情况下，我们在中国境内处理您的个人信息。"),
     "update-this-policy": ("本政策的更新", "我们可能不时更新本政策，并及时通知您。"),
     "contact-us": ("联系我们", "如有任何问题，请发送邮件至 info@st-one.cn。我们将在三十天内答复。"),

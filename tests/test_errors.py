@@ -105,7 +105,7 @@ def test_malformed_front_matter_points_at_the_bad_line(acme, front, line, what):
 def test_clause_without_id(acme):
     write(policy_dir(acme) / "en" / "data.md", "---\ntitle: Data We Collect\n---\n\nText.\n")
     proc = check(acme, r"^policy_src/acme/en/data\.md:2: error: clause has no 'id'$")
-    assert "hint: add a stable id" in proc.stdout
+    assert "hint: add 'id:' (clause id): a stable id" in proc.stdout
     assert error_count(proc) == 1
 
 
@@ -141,7 +141,7 @@ def test_unknown_language_folder(acme):
 
 def test_unknown_language_code_in_policy_yml(acme):
     write(policy_dir(acme) / "policy.yml", MANIFEST.replace("[en]", "[en, Deutsch]"))
-    check(acme, r"^policy_src/acme/policy\.yml:3: error: unknown language code 'Deutsch'$")
+    check(acme, r"^policy_src/acme/policy\.yml:3: error: invalid language code 'Deutsch': use a BCP 47 code such as en")
 
 
 def test_missing_translation_is_a_warning(acme):
@@ -191,7 +191,7 @@ def test_wrong_date_in_releases_yml(released):
     text = ledger.read_text(encoding="utf-8")
     line = text.splitlines().index("- effective: '2024-02-01'") + 1
     ledger.write_text(text.replace("'2024-02-01'", "'2024-02-30'"), encoding="utf-8")
-    pattern = rf"^policy_src/acme/releases\.yml:{line}: error: invalid date '2024-02-30'$"
+    pattern = rf"^policy_src/acme/releases\.yml:{line}: error: invalid date '2024-02-30': February 2024 has 29 days$"
     check(released, pattern)
     assert_user_error(run(["build", "--date", TODAY, "--out", "site"], cwd=released, check=False), pattern)
     # A release would rewrite the ledger: it must refuse rather than drop the broken entry.
@@ -203,7 +203,11 @@ def test_wrong_date_in_releases_yml(released):
 
 def test_release_with_an_impossible_effective_date(acme):
     proc = run(["release", "--policy", "acme", "--effective", "2024-13-01"], cwd=acme, check=False)
-    assert_user_error(proc, r"^error: --effective '2024-13-01' is not a date$", r"hint: write dates as YYYY-MM-DD")
+    assert_user_error(proc, r"^error: --effective '2024-13-01': there is no month 13$", r"hint: write dates as YYYY-MM-DD")
+    proc = run(["release", "--policy", "acme", "--effective", "2027-02-30"], cwd=acme, check=False)
+    assert_user_error(proc, r"^error: --effective '2027-02-30': February 2027 has 28 days$", r"hint: check the day")
+    proc = run(["release", "--policy", "acme", "--effective", "27-2-3"], cwd=acme, check=False)
+    assert_user_error(proc, r"^error: --effective '27-2-3' is not a date$", r"hint: write dates as YYYY-MM-DD")
     assert not (policy_dir(acme) / "releases.yml").exists()
 
 
@@ -303,7 +307,7 @@ def test_edited_hash_in_releases_yml_is_detected(released):
     ledger = policy_dir(released) / "releases.yml"
     text = ledger.read_text(encoding="utf-8")
     m = re.search(r"en: ([0-9a-f]{64})", text)  # the first version's hash
-    ledger.write_text(text.replace(m.group(1), "0" * 64), encoding="utf-8")
+    ledger.write_text(text.replace(m.group(1), "a" * 64), encoding="utf-8")
     edited = commit_all(released, "Edit the ledger", date="2024-03-01")
     recorded = git(released, "log", "--format=%H", "--grep", "Release 2023-02-01").strip()
     proc = run(["build", "--date", TODAY, "--out", "site"], cwd=released, check=False)

@@ -449,3 +449,11 @@ def test_a_version_in_force_since_the_last_acknowledged_one(open_page, web, site
             f"{PREFIX}en/acme/compare/{CONSENT}...{NEWER}/")
     finally:
         web.use(sites["a"])
+
+
+def test_styled_under_a_strict_content_security_policy(open_page, web):
+    csp = ('<meta http-equiv="Content-Security-Policy" content="default-src \'self\'; '
+           'script-src \'self\' \'unsafe-inline\'; style-src \'self\'; img-src data:">')
+    page, _ = open_page(web.page("csp.html", host_page().replace("</title>", "</title>" + csp)))
+    assert banner(page).evaluate("(el) => getComputedStyle(el).backgroundColor") == "rgb(31, 41, 55)"
+    assert banner(page).evaluate("(el) => getComputedStyle(el.getRootNode().host).position") == "fixed"

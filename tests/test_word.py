@@ -479,6 +479,10 @@ def test_redline_chinese_changes_are_per_character(project):
     assert any("从2023年1月1日到2024年1月1日的变更" in p.text for p in doc.paragraphs)
     lang = doc.styles.element.find(f".//{W}rPrDefault/{W}rPr/{W}lang")
     assert lang.get(f"{W}val") == "zh-CN" and lang.get(f"{W}eastAsia") == "zh-CN"
+    # The clean Chinese copy ("一、我们收集的数据") imports back to the same fragments.
+    before = clause_files(project, lang="zh-CN")
+    out = run(["import", "2024-01-01.docx", "--policy", "acme", "--lang", "zh-CN"], cwd=project).stdout
+    assert clause_files(project, lang="zh-CN") == before, out
 
 
 def test_export_docx_footer_has_effective_date_and_hash(project):
@@ -562,7 +566,9 @@ def test_build_docx_puts_a_redline_next_to_each_comparison(project):
     links = [a["href"] for a in arch.select("a.pg-docx-link")]
     assert set(links) == {"../compare/2023-01-01...2024-01-01/redline.docx"}  # as "changes" and "vs. in force"
     red = site / "en/acme/compare/2023-01-01...2024-01-01/redline.docx"
-    assert (site / "en/acme/compare/2023-01-01...2024-01-01/index.html").exists()
+    page = BeautifulSoup((site / "en/acme/compare/2023-01-01...2024-01-01/index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    assert [a["href"] for a in page.select("a.pg-docx-link")] == ["redline.docx"]
     run(["export", "--policy", "acme", "--version", "2024-01-01", "--format", "docx", "-o", "new.docx"], cwd=project)
     body = body_after_cover(docx.Document(red))
     assert visible(resolve_revisions(body, accept=True)) == visible(clean_body(project / "new.docx"))
@@ -571,5 +577,50 @@ def test_build_docx_puts_a_redline_next_to_each_comparison(project):
     assert red.read_bytes() == (project / "cli.docx").read_bytes()
     run(["build", "--date", "2024-06-01", "--out", "plain"], cwd=project)
     assert not list((project / "plain").rglob("*.docx"))
+    # The plugin's own option does the same for `mkdocs build` users.
+    from policygen.buildsite import DEFAULT_CONFIG
+
+    write(project / "mkdocs.yml", DEFAULT_CONFIG.replace("  - policygen\n", "  - policygen:\n      docx: true\n"))
+    run(["build", "--date", "2024-06-01", "--out", "plugin"], cwd=project)
+    assert (project / "plugin/en/acme/compare/2023-01-01...2024-01-01/redline.docx").read_bytes() == red.read_bytes()
     plain = (project / "plain/en/acme/archive/index.html").read_text(encoding="utf-8")
     assert "pg-docx-link" not in plain
+    assert "pg-docx-link" not in (project / "plain/en/acme/compare/2023-01-01...2024-01-01/index.html").read_text()
+
+
+def test_build_docx_only_for_the_comparisons_the_archive_links(tmp_path):
+    from bs4 import BeautifulSoup
+
+    from conftest import long_history
+
+    project = long_history(tmp_path, releases=4)
+    run(["build", "--date", "2024-06-01", "--out", "site", "--docx"], cwd=project)
+    base = project / "site/en/acme"
+    arch = BeautifulSoup((base / "archive/index.html").read_text(encoding="utf-8"), "html.parser")
+    linked = {(base / "archive" / a["href"]).resolve() for a in arch.select("a.pg-docx-link")}
+    made = {p.resolve() for p in base.rglob("*.docx")}
+    # 2011...2012, 2012...2013, 2013...2014 and each older version against 2014 (in force)
+    assert linked == made and len(made) == 5
+    assert not (base / "compare/2011-01-01...2013-01-01/redline.docx").exists()
+    assert (base / "compare/2011-01-01...2013-01-01/index.html").exists()  # a page, no redline
+    assert "pg-docx-link" not in (base / "compare/2011-01-01...2013-01-01/index.html").read_text(encoding="utf-8")
+
+
+def test_word_lone_heading_1_is_the_title_and_pictures_are_reported(project):
+    import base64
+
+    d = docx.Document()
+    d.add_heading("Acme Privacy Notice", level=1)
+    d.add_paragraph("Who we are and what this notice covers.")
+    for title in ("What we collect", "Why we use it", "Contact"):
+        d.add_heading(title, level=2)
+        d.add_paragraph(f"Text about {title.lower()}.")
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    (project / "logo.png").write_bytes(png)
+    d.add_picture(str(project / "logo.png"))
+    d.save(project / "draft.docx")
+    out = run(["import", "draft.docx", "--policy", "acme", "--lang", "en"], cwd=project).stdout
+    m = manifest(project)
+    assert m["title"] == {"en": "Acme Privacy Notice"}
+    assert len(m["clauses"]) == 4 and m["clauses"][0] == "introduction"  # the text under the title
+    assert "1 picture not imported" in out
