@@ -339,6 +339,7 @@ def versions(policy, fmt, src):
         click.echo("no versions released yet")
     for r in rows:
         flag = " consent required" if r["consent_required"] else ""
+        flag += "".join(f" {lg} lags (shows {key})" for lg, key in r["lagging"].items())
         click.echo(f"{r['effective']}  {r['level']:9}  {','.join(r['languages']):12} "
                    f"{(r['commit'] or 'uncommitted')[:10]}{flag}")
 
@@ -385,7 +386,9 @@ def _write_output(path: str, data: bytes) -> None:
               help="A date YYYY-MM-DD, current, latest, draft or a git revision.")
 @click.option("--lang", help="Language (default: the source language).")
 @click.option("--format", "fmt", type=click.Choice(sorted(EXPORTERS)), required=True,
-              help="docx: a clean Word document, effective date and content hash in the footer.")
+              help="md, html, txt: one document that 'policygen import' reads back to the same clauses and "
+                   "ids (md and html carry each clause's id); docx: a clean Word document, effective date and "
+                   "content hash in the footer.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: POLICY-VERSION-LANG.EXT).")
 @src_option
 def export(policy, ref, lang, fmt, output, src):

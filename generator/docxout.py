@@ -206,6 +206,8 @@ class Writer:
             name = f"Heading {min(9, b.level)}"
         elif b.kind == "item":
             name = ("List Number" if b.ordered else "List Bullet") + (f" {min(3, b.level + 1)}" if b.level else "")
+        elif b.kind == "more":
+            name = f"List Continue{f' {min(3, b.level + 1)}' if b.level else ''}"
         elif b.kind == "quote":
             name = "Quote"
         else:

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from policygen.editing import import_policy
-from policygen.fragments import ID_RE
+from policygen.schema import name_problem
 
 CORPUS = Path(__file__).resolve().parents[1].parent.parent / "shared" / "corpus" / "ota"
 if not CORPUS.is_dir():
@@ -93,7 +93,7 @@ def test_corpus_versions_import_faithfully(tmp_path, name):
         manifest, clauses = read_policy(src, name)
         where = f"{name}/{path.name}"
         for cid, (title, body) in clauses.items():
-            assert ID_RE.match(cid), (where, cid)
+            assert name_problem("clause id", cid) is None, (where, cid)
             if MARKUP_RE.search(title):
                 failures.append(f"{where}: markup in title {title!r}")
             if not body.strip():

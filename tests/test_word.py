@@ -515,6 +515,7 @@ BLOCKS = st.sampled_from([
     "- account data\n- usage data", "- 姓名\n- 电话号码", "1. ask us\n2. we answer", "### Your rights",
     "| Data | Kept |\n|---|---|\n| Email | 2 years |", "| Data | Kept |\n|---|---|\n| Email | 3 years |\n| Logs | 1 day |",
     "Read [the notice](https://example.com/n) *now*.", "> A quoted promise.", "We share data with *partners* only.",
+    "- a loose item\n\n    its second paragraph\n\n    - nested\n\n- another item",
 ])
 
 
@@ -624,3 +625,19 @@ def test_word_lone_heading_1_is_the_title_and_pictures_are_reported(project):
     assert m["title"] == {"en": "Acme Privacy Notice"}
     assert len(m["clauses"]) == 4 and m["clauses"][0] == "introduction"  # the text under the title
     assert "1 picture not imported" in out
+
+
+def test_word_paragraphs_typed_like_list_items_stay_paragraphs(project):
+    d = docx.Document()
+    d.add_heading("Contact", level=1)
+    d.add_paragraph("- Recipients and categories of recipients;")
+    d.add_paragraph("1. This is the first sentence, not a numbered list.")
+    d.add_heading("Other", level=1)
+    d.add_paragraph("Text.")
+    d.save(project / "draft.docx")
+    run(["import", "draft.docx", "--policy", "acme", "--lang", "en"], cwd=project)
+    body = clause_files(project)["contact"]
+    assert "\\- Recipients and categories" in body and "1\\. This is the first sentence" in body
+    from policygen.blocks import blocks
+
+    assert [b[0] for b in blocks(body.split("---\n", 2)[2])] == ["p", "p"]
