@@ -55,6 +55,8 @@ def _inline(node) -> str:
         return f"*{inner.strip()}*" if inner.strip() else ""
     if name == "br":
         return "  \n"
+    if name == "img":  # a picture's words (a seal, a logo) are its alt text; its source is not kept
+        return _md_escape(re.sub(r"\s+", " ", node.get("alt") or ""))
     if name == "code":
         return f"`{node.get_text()}`"
     if name == "a":
