@@ -278,7 +278,7 @@ def _md_pieces(pieces, notes: dict, note_label: str) -> str:
         word = _md_words(core)
         if href:
             # The target stays visible: a link never hides where it goes.
-            shown = "" if core == href else f" (`{_code(href)}`)"
+            shown = "" if core == href or (href in notes and op != "delete") else f" (`{_code(href)}`)"
             word = f"[{word}]({_md_url(href)}){shown}"
         if op == "insert":
             word = f"<ins>{word}</ins>"

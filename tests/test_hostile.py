@@ -308,3 +308,14 @@ def test_pdf_header_prints_the_title_as_written(released):
     # A CSS string: what Chromium prints in the header is the title itself, not HTML entities.
     assert "&lt;" not in css and "&amp;" not in css and "&quot;" not in css, css
     assert css == r'"Terms \3c \26 \3e  \"Privacy\""', css
+
+
+def test_readme_documents_the_schema_and_the_name_patterns():
+    from conftest import ROOT
+    from policygen import schema
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for table in (schema.MANIFEST, schema.CLAUSE, schema.RELEASE, schema.WITHDRAWAL):
+        assert schema.reference_table(table) in readme
+    for kind, (pattern, rule) in schema.NAME_PATTERNS.items():
+        assert f"| {kind} | `{pattern.pattern}` | {rule} |" in readme
