@@ -179,9 +179,10 @@ def blocks(markdown: str) -> tuple:
 
 # A piece with none of these renders as one paragraph of its words (whitespace collapsed):
 # no inline markup, entity, HTML, table, attribute list or escape, no line that starts a
-# list, quote, code block, definition or setext heading, no hard line break.
+# list, quote, code block, definition or setext heading, no blank line, no hard line break.
 SPECIAL = frozenset("*_`[]<>&\\|{}#\r\t")
-LINE_MARKUP = re.compile(r"\n(?: *(?:[-+*:>=]|\d+[.)])| {4})")  # searched in "\n" + piece
+# searched in "\n" + piece: a line that starts a block, or a blank line (two paragraphs)
+LINE_MARKUP = re.compile(r"\n(?: *(?:[-+*:>=]|\d+[.)]|\n)| {4}|[ \t]+\n)")
 HARD_BREAK = re.compile(r" {2}\n")  # searched in piece + "\n"
 
 

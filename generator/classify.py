@@ -14,10 +14,10 @@ import re
 from dataclasses import astuple, dataclass
 from collections import Counter
 
-from .blocks import visible_text
 from .diff import CJK, ClauseDiff, PolicyDiff, SequenceMatcher, block_diff, flat_segments, tokenize
 from .diffmemo import kept
 from .facts import is_sensitive
+from .blocks import block_text, visible_text
 from .model import LEVELS, Manifest, level_rank, max_level
 from .visible import formatting_changes, host, reader_view
 
@@ -121,7 +121,7 @@ RULES: tuple[Rule, ...] = (
 TRIGGERS = re.compile(
     r"\b(we may share|share[sd]?|sharing|disclos\w*|transfer\w*|retain\w*|retention|sell|sold|sale|automated|"
     r"profil\w*|children|child|minors?|biometric|location|third[- ]part\w*|advertis\w*|consent|cross[- ]border|"
-    r"abroad|sensitive)\b|共享|转让|公开披露|出境|跨境|保存|留存|出售|自动化|画像|儿童|未成年|生物识别|位置|第三方|广告|同意|敏感",
+    r"abroad|sensitive|personali[sz]\w*|cookies?)\b|共享|转让|公开披露|出境|跨境|保存|留存|出售|自动化|画像|儿童|未成年|生物识别|位置|第三方|广告|同意|敏感",
     re.I)
 # Wording whose deletion can take something away from the reader: rights, consent and safeguards.
 PROTECTION_WORDS = re.compile(r"\b(right|rights|request|delete|access|object|withdraw|complain\w*|consent|"
@@ -308,7 +308,7 @@ def _word_counts(text: str) -> Counter:
 # Words that change how much, how long or how widely: in a sentence about a trigger
 # ('retained for the shortest' -> 'longest time'), they change what the sentence promises.
 SCOPE = re.compile(r"\b(longest|longer|shortest|shorter|indefinite\w*|permanent\w*|forever|unlimited|all|any|more|"
-                   r"additional|other|extended|\d+)\b|[长短久]|[0-9一二三四五六七八九十百]+个?月|年", re.I)
+                   r"additional|other|extended)\b|[长短久]|[0-9一二三四五六七八九十百]+个?月|年", re.I)
 
 
 def _reason(cid, level, rule, message, zh, **fields) -> Reason:
@@ -390,6 +390,13 @@ def _text_reason(cid: str, status: str, old_body: str, new_body: str) -> Reason:
                        f"new contact detail in the text: {', '.join(dict.fromkeys(new_emails))}; "
                        "escalated until an editor records the contacts",
                        f"文本中出现新的联系方式：{'、'.join(new_emails)}", **fields)
+    added_entry = _entry_added(ob, nb, ops)
+    if added_entry:
+        rule, what, context, entry = added_entry
+        return _reason(cid, "notice", rule,
+                       f"new entry under {context!r} ({what}): {_quoted((entry,), ())}; "
+                       "escalated until an editor records the facts", f"“{context}”下新增条目：“{_quote((entry,))}”",
+                       trigger=context, item=_quote((entry,)), **fields)
     net_added = _word_counts(inserted) - _word_counts(deleted)
     net_removed = _word_counts(deleted) - _word_counts(inserted)
     m = _net_match(TRIGGERS, inserted, net_added)
@@ -419,6 +426,43 @@ def _text_reason(cid: str, status: str, old_body: str, new_body: str) -> Reason:
     reason = _reason(cid, "minor", "text-clarification", f"wording changed; no structured fact changed; {quoted}",
                      "措辞调整，结构化事实未变", **fields)
     return reason
+
+
+# Headings and table headers over lists of recipients, data categories and purposes: a new
+# row or item under one adds a recipient, a kind of data or a purpose.
+ENTRY_CONTEXTS = (
+    ("text-recipient-added", "recipients", re.compile(
+        r"\b(sub-?processors?|processors?|recipients?|vendors?|service providers?|third[- ]part(?:y|ies)|partners?|"
+        r"affiliates?|who we share|share|disclos\w*)\b|第三方|受托|合作伙伴|共享|提供给", re.I)),
+    ("text-data-category-added", "data categories", re.compile(
+        r"\b(information|data|categories)\b.{0,40}\b(collect\w*|process\w*|obtain\w*)\b|"
+        r"\bcategor(?:y|ies) of (?:personal )?(?:data|information)\b|收集的(?:个人)?信息|个人信息类别", re.I)),
+    ("text-purpose-added", "purposes", re.compile(
+        r"\b(how we use|purposes?|why we (?:use|process|collect))\b|使用目的|处理目的|如何使用|用途", re.I)),
+)
+
+
+def _entry_added(ob, nb, ops):
+    """(rule, what, context, entry) for a list item or table row added under a heading or
+    table header about recipients, data categories or purposes; else None."""
+    heading = header = ""
+    for op, _i, j, _cells in ops:
+        if j < 0:
+            continue
+        block = nb[j]
+        if block[0] == "h":
+            heading, header = block_text(block), ""
+        elif block[0] == "row" and block[1] == "th":
+            header = block_text(block)
+        elif block[0] not in ("li", "row"):
+            header = "" if block[0] != "p" else header
+        if op != "insert" or block[0] not in ("li", "row"):
+            continue
+        for context in (header, heading):
+            for rule, what, pattern in ENTRY_CONTEXTS:
+                if context and pattern.search(context):
+                    return rule, what, context[:80], block_text(block)
+    return None
 
 
 def _link_reason(cid: str, old_targets: tuple, new_targets: tuple) -> Reason:

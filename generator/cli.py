@@ -385,7 +385,9 @@ def _write_output(path: str, data: bytes) -> None:
               help="A date YYYY-MM-DD, current, latest, draft or a git revision.")
 @click.option("--lang", help="Language (default: the source language).")
 @click.option("--format", "fmt", type=click.Choice(sorted(EXPORTERS)), required=True,
-              help="docx: a clean Word document, effective date and content hash in the footer.")
+              help="md, html, txt: one document that 'policygen import' reads back to the same clauses and "
+                   "ids (md and html carry each clause's id); docx: a clean Word document, effective date and "
+                   "content hash in the footer.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: POLICY-VERSION-LANG.EXT).")
 @src_option
 def export(policy, ref, lang, fmt, output, src):

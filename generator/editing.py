@@ -16,7 +16,7 @@ from .errors import Finding, PolicyError
 from . import i18n
 from .fragments import decode, dump_releases, load_policy, render_clause_file
 from .importer import FORMATS, IdMatch, align_translation, assign_ids, parse_document, rewrite_anchors
-from .lint import source_hash, stale_translation_ids
+from .lint import source_hash, stale_translation_ids, translation_in_step
 from .model import Clause, Release, Withdrawal, level_rank
 from .versions import uncommitted_releases
 from .worktree import DirSource, write_atomic
@@ -158,7 +158,8 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str
     for c in new_clauses:
         write_atomic(os.path.join(folder, f"{c.id}.md"), render_clause_file(c))
     keep = {c.id for c in new_clauses}
-    for c in old:
+    orphans = texts[lang].orphans if exists and lang in texts else ()
+    for c in (*old, *orphans):
         if c.id not in keep:
             os.remove(os.path.join(src_dir, *c.path.split("/")))
             report.removed.append(c.id)
@@ -197,19 +198,24 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str
 
 
 def lagging_languages(src_dir: str, policy: str) -> dict:
-    """Translations no longer in step with the source language: their orphaned clauses
-    (no source clause any more), stale ones (source changed) and missing ones."""
-    from .lint import orphaned_translation_ids
-
+    """Translations no longer in step with the source language (see ``lagging_report``)."""
     manifest, texts = load_policy(DirSource(src_dir), "", policy, [])
     out = {}
     for lang in manifest.languages[1:] if manifest else ():
-        got = {"orphaned": orphaned_translation_ids(manifest, texts, lang),
-               "stale": stale_translation_ids(manifest, texts, lang),
-               "missing": [c for c in manifest.clauses if texts.get(lang) is None or texts[lang].clause(c) is None]}
+        got = lagging_report(manifest, texts, lang)
         if any(got.values()):
             out[lang] = got
     return out
+
+
+def lagging_report(manifest, texts: dict, lang: str) -> dict:
+    """A translation's orphaned clauses (the source has them no more), stale ones (the
+    source changed since) and missing ones."""
+    from .lint import orphaned_translation_ids
+
+    return {"orphaned": orphaned_translation_ids(manifest, texts, lang),
+            "stale": stale_translation_ids(manifest, texts, lang),
+            "missing": [c for c in manifest.clauses if texts.get(lang) is None or texts[lang].clause(c) is None]}
 
 
 def _manifest_yaml(data: dict) -> str:
@@ -261,16 +267,29 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
         raise PolicyError(f"effective date {effective} is in the past",
                           hint="use --backfill to record a version that was already in force")
     stale = {}
+    behind = {}  # translations not in step with the source: what they lack
     for lang in manifest.languages[1:]:
         ids = stale_translation_ids(manifest, texts, lang)
         if ids:
             stale[lang] = ids
-    if stale and not allow_stale:
-        lines = "; ".join(f"{lg}: {', '.join(ids)}" for lg, ids in stale.items())
+        if texts.get(lang) and texts[lang].clauses and not translation_in_step(manifest, texts, lang):
+            got = lagging_report(manifest, texts, lang)
+            behind[lang] = "; ".join([", ".join(got["stale"])] * bool(got["stale"]) + [
+                f"{k} {', '.join(v)}" for k, v in got.items() if v and k != "stale"])
+    if behind and not allow_stale:
+        lines = "; ".join(f"{lg}: {what}" for lg, what in behind.items())
         raise PolicyError(f"translations are out of date ({lines})",
                           hint="update them (and their source_hash), or release with --allow-stale-translations: "
-                               "the source language then stays the binding text")
-    hashes = {lg: texts[lg].content_hash for lg in manifest.languages if texts.get(lg) and texts[lg].clauses}
+                               "each lagging language keeps publishing its last translation in step, and the "
+                               "source language is the binding text")
+    # A lagging language keeps publishing the translation of the latest earlier version it was in step with.
+    lagging = {}
+    for lang in behind:
+        earlier = [r for r in ledger if r.effective < effective and lang in r.hashes]
+        if earlier:
+            lagging[lang] = earlier[-1].key
+    hashes = {lg: texts[lg].content_hash for lg in manifest.languages
+              if texts.get(lg) and texts[lg].clauses and lg not in behind}
     if previous is not None and previous.hashes == hashes and not allow_unchanged:
         raise PolicyError(f"the text is the same as version {previous.key}'s: there is nothing to release",
                           hint="edit the text first; to record the same text again on purpose (e.g. to restore "
@@ -289,7 +308,7 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
                 hint=f"use --effective {earliest.isoformat()} or later")
     rel = Release(effective=effective, level=final, computed_level=computed_level,
                   justification=justification, summary=summary, hashes=hashes,
-                  backfill=backfill, stale=stale)
+                  backfill=backfill, stale=stale, lagging=lagging)
     write_atomic(ledger_path, dump_releases([*ledger, rel], withdrawals))
     return replace(rel)
 

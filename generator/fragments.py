@@ -361,7 +361,7 @@ def _parse_releases_list(entries: list, lines: list[int], rows: list[str], path:
             effective=eff, level=e["level"], computed_level=e.get("computed_level"),
             justification=e.get("justification"), summary=e.get("summary") or "",
             hashes=dict(e["content"]), backfill=bool(e.get("backfill", False)),
-            stale=e.get("stale_translations") or {}, line=line or 0,
+            stale=e.get("stale_translations") or {}, lagging=e.get("lagging") or {}, line=line or 0,
         ))
     return sorted(out, key=lambda r: r.effective)
 
@@ -404,6 +404,8 @@ def release_to_yaml(r: Release) -> dict:
         entry["backfill"] = True
     if r.stale:
         entry["stale_translations"] = r.stale
+    if r.lagging:
+        entry["lagging"] = dict(r.lagging)
     entry["content"] = dict(r.hashes)
     return entry
 
@@ -525,7 +527,7 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
         by_id[clause.id] = clause
         if clause.id not in manifest.clauses and not source:
             # The source language was restructured after this translation: the language lags,
-            # which never stops a build or a release (see lint.lagging_translation).
+            # which never stops a build or a release (lint.stale_translations warns about it).
             orphans.append(clause)
         elif clause.id not in manifest.clauses:
             findings.append(Finding(path, 2, f"clause {clause.id!r} is not listed in policy.yml",

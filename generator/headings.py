@@ -24,6 +24,15 @@ EXPLICIT_ID_RE = re.compile(r"""\{:?[^}\n]{0,80}?#(?P<a>[\w\-:.]+)[^}\n]{0,80}\}
 ATTR_LIST_RE = re.compile(r"\s*\{:?[^}]*\}\s*$")
 
 
+# An in-page link in Markdown or HTML: group 1 what comes before the "#", group 2 the anchor.
+ANCHOR_LINK_RE = re.compile(r"(\]\(\s*<?|\bhref\s*=\s*[\"']?)#([^\s)\"'>]+)")
+
+
+def written_ids(md: str) -> list[str]:
+    """Ids written in a text (``{#id}``, ``<a name=...>``, ``id="..."``)."""
+    return [m.group("a") or m.group("b") or m.group("c") for m in EXPLICIT_ID_RE.finditer(md)]
+
+
 @dataclass
 class Heading:
     start: int  # index of the heading's first line

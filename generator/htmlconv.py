@@ -14,9 +14,12 @@ DROP = {"script", "style", "noscript", "template", "iframe", "object", "embed", 
         "form", "input", "button", "select", "textarea", "head"}
 # Parts of a web page that are not the policy: reported by the importer, then left out.
 RESIDUE_TAGS = {"nav", "header", "footer", "aside"}
+CONTENT_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "main", "article", "section", "body", "table"}
 RESIDUE_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary", "dialog", "alertdialog"}
-RESIDUE_NAME_RE = re.compile(r"cookie|consent|gdpr-banner|skip-?link|skip-?to|back-?to-?top|breadcrumb|site-?footer"
-                             r"|site-?header|global-?nav|newsletter|share-?(bar|buttons)|social", re.I)
+RESIDUE_NAME_RE = re.compile(r"cookie[-_]?(banner|bar|consent|notice|popup|modal|settings)|onetrust|consent[-_]?"
+                             r"(banner|manager|popup)|skip[-_]?(link|to)|back[-_]?to[-_]?top|breadcrumb"
+                             r"|site[-_]?(footer|header)|global[-_]?nav|newsletter|share[-_]?(bar|buttons)"
+                             r"|social[-_]?(links|share|icons)", re.I)
 RESIDUE_TEXT_RE = re.compile(r"^\s*(skip to (main )?content|back to top|scroll to top|top of page|print( this page)?"
                              r"|share|menu|close|accept( all)?( cookies)?|reject all|cookie settings|manage cookies)\s*$"
                              r"|^\s*(©|\(c\)|copyright\b)", re.I)
@@ -93,6 +96,10 @@ def _blocks(node: Tag, out: list[str]) -> None:
         if re.fullmatch(r"h[1-6]", name):
             # One line, single spaces (a dropped <img> or <br> must not leave gaps or breaks).
             text = re.sub(r"\s+", " ", "".join(_inline(c) for c in child.children)).strip()
+            # An id the page gave the heading (in a slug's shape) names its clause: links keep working.
+            anchor = child.get("id") or ""
+            if text and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,59}", anchor):
+                text += f" {{#{anchor}}}"
             if text:
                 out.append("#" * int(name[1]) + " " + text)
         elif name == "p":
@@ -118,7 +125,7 @@ def _is_residue(tag: Tag) -> bool:
         # a <header> inside the article holds the policy's own title
         return not (tag.name == "header" and tag.find_parent(["article", "main"]))
     names = " ".join([tag.get("id") or "", *(tag.get("class") or [])])
-    if names.strip() and RESIDUE_NAME_RE.search(names):
+    if names.strip() and RESIDUE_NAME_RE.search(names) and tag.name not in CONTENT_TAGS:
         return True
     if tag.name in ("a", "p", "div", "span", "li", "small") and len(tag.get_text(" ", strip=True)) < 200:
         return bool(RESIDUE_TEXT_RE.search(tag.get_text(" ", strip=True)))

@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .errors import PolicyError
-from .headings import EXPLICIT_ID_RE, PSEUDO_LEVEL, clean_inline, date_from_line, find_bold_headings, find_headings, to_atx
+from .headings import (ANCHOR_LINK_RE, PSEUDO_LEVEL, clean_inline, date_from_line, find_bold_headings,
+                       find_headings, to_atx, written_ids)
 
 ROMAN_RE = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"
 HEADING_RE = re.compile(rf"^\s*(?P<num>{ROMAN_RE}|\d{{1,2}})\s*[.、．)]\s*(?P<title>\S.*?)\s*$")
-DATE_LINE_RE = re.compile(
-    r"^\s*(last\s+updated?|updated|effective(\s+date)?|date|最近更新|更新日期|生效日期)\s*(on)?\s*[:：]?\s*"
-    r"(?P<y>\d{4})\s*[./\-年]\s*(?P<m>\d{1,2})\s*[./\-月]\s*(?P<d>\d{1,2})\s*日?\s*\.?\s*$", re.I)
 BULLET_RE = re.compile(r"^\s*[•·●▪◦\-*–]\s+(?P<text>.*)$")
 ITEM_RE = re.compile(r"^\s*(?P<label>\(\s*(?:\d{1,2}|[a-z]|[ivx]{1,4})\s*\)|(?:\d{1,2}|[a-z])\))\s*(?P<text>\S.*)$")
 ENTITY_RE = re.compile(r"\b(co\.,?\s*ltd|inc\.?|gmbh|llc|limited|corp)\b|有限公司", re.I)  # a company name line
@@ -35,6 +33,7 @@ class ImportedSection:
     number: str = ""
     anchor: str = ""  # the anchor the original document gave this heading
     anchors: list = field(default_factory=list)  # every anchor inside it (its own, its sub-headings')
+    explicit_id: str = ""  # "## Title {#id}": the id its author (or an export) gave it
     line: int = 0  # where its heading is in the input
 
 
@@ -197,7 +196,15 @@ def parse_text(text: str) -> ImportedPolicy:
         idx = next(i for i, ln in enumerate(pre) if ln.strip() == nonempty[0])
         pre[idx] = ""
     if any(ln.strip() for ln in pre):
-        policy.sections.append(ImportedSection(title="", body=_body_markdown(pre)))
+        # A short heading-like first line over the preamble's text is its title ("Introduction").
+        lead = next(i for i, ln in enumerate(pre) if ln.strip())
+        title = pre[lead].strip()
+        if len(title) <= 60 and _is_heading_text(title) and not title.endswith((".", ":", "：")) \
+                and any(ln.strip() for ln in pre[lead + 1:]):
+            pre[lead] = ""
+        else:
+            title = ""
+        policy.sections.append(ImportedSection(title=title, body=_body_markdown(pre)))
     for k, (idx, num, title) in enumerate(heads):
         end = heads[k + 1][0] if k + 1 < len(heads) else len(lines)
         policy.sections.append(ImportedSection(title=title.strip(), number=num, body=_body_markdown(lines[idx + 1:end])))
@@ -212,9 +219,9 @@ NUM_PREFIX_RE = re.compile(rf"^\s*(?:{ROMAN_RE}|\d{{1,2}}(?:\.\d{{1,2}})*|[〇�
 TITLE_WORDS_RE = re.compile(r"privacy|policy|notice|statement|cookie|data protection|personal (data|information)"
                             r"|datenschutz|confidentialit|privacidad|privacy|プライバシー|個人情報|隐私|个人信息|隱私",
                             re.I)
+ATTR_ID_RE = re.compile(r"\{:?\s*#([a-z0-9][a-z0-9-]{0,59})[\s}]")
 FRONT_MATTER_USED = ("title", "effective", "date", "last_updated", "updated")
 ROOT_LINK_RE = re.compile(r"(\]\(\s*<?|^ {0,3}\[[^\]\n]{1,200}\]:\s*<?|\bhref\s*=\s*[\"']?)(/(?!/)[^\s)\"'>]*)", re.M)
-ANCHOR_LINK_RE = re.compile(r"(\]\(\s*<?|\bhref\s*=\s*[\"']?)#([^\s)\"'>]+)")
 # Markup that renders nothing a reader sees: comments, empty anchors, rules, blank lines.
 INVISIBLE_RE = re.compile(r"<!--.*?-->|<a\b[^>]*>\s*</a>|^\s*([-*_]\s*){3,}$|&nbsp;|<br\s*/?>|\\$", re.S | re.M)
 
@@ -231,7 +238,7 @@ def renders_nothing(md: str) -> bool:
 
 
 def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
-    from .fragments import load_yaml, split_front_matter
+    from .fragments import split_front_matter
 
     policy = ImportedPolicy()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -268,8 +275,12 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
     first = heads[0] if heads else None
     h1 = [h for h in heads if h.level == 1]
     lead = "\n".join(lines[:first.start]) if first else ""
-    if first and ((TITLE_WORDS_RE.search(first.title) and not _strip_number(first.title)[1] and len(first.title) <= 90
-                   and renders_nothing(_without_dates(lead))) or (len(h1) == 1 and h1[0] is first)):
+    # (a heading given an id, "{#privacy-overview}", is a section: exports write them so)
+    names_policy = first is not None and (
+        first.title.casefold() == policy.title.casefold()
+        or (TITLE_WORDS_RE.search(first.title) and not _strip_number(first.title)[1] and len(first.title) <= 90
+            and not ATTR_ID_RE.search(first.raw)))
+    if first and ((names_policy and renders_nothing(_without_dates(lead))) or (len(h1) == 1 and h1[0] is first)):
         policy.title = policy.title or first.title
         for i in range(first.start, first.end):
             drop(i, "document title (becomes the policy title)")
@@ -305,7 +316,7 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
     sub = [h for h in heads if h.level > level]
     pre = "\n".join(to_atx(lines[:pre_end])).strip()
     if pre and not renders_nothing(pre):
-        anchors = [a for h in sub if h.start < pre_end for a in h.anchors] + _body_ids(pre)
+        anchors = [a for h in sub if h.start < pre_end for a in h.anchors] + written_ids(pre)
         policy.sections.append(ImportedSection(title="", body=_demote(pre, level) + "\n", anchors=anchors))
     elif pre:
         policy.dropped.append((body_line, pre.replace("\n", " ")[:70], "preamble that renders nothing"))
@@ -315,8 +326,10 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
         clean, num = _strip_number(h.title)
         numbered += bool(num)
         chunk = "\n".join(to_atx(lines[h.end:end])).strip()
-        anchors = h.anchors + [a for s in sub if h.end <= s.start < end for a in s.anchors] + _body_ids(chunk)
+        anchors = h.anchors + [a for s in sub if h.end <= s.start < end for a in s.anchors] + written_ids(chunk)
+        given = ATTR_ID_RE.search(h.raw)
         section = ImportedSection(title=clean or h.title, number=num, anchor=h.anchors[-1] if h.anchors else "",
+                                  explicit_id=given.group(1) if given else "",
                                   body=_demote(chunk, level) + "\n" if chunk else "", anchors=anchors,
                                   line=h.start + body_line)
         policy.sections.append(section)
@@ -374,11 +387,6 @@ def _front_matter(fm: str, policy: ImportedPolicy) -> None:
     unused = [str(k) for k in meta if k not in FRONT_MATTER_USED]
     if unused:
         policy.notes.append((1, "front matter keys not used: " + ", ".join(unused)))
-
-
-def _body_ids(md: str) -> list[str]:
-    """Ids written in a clause's text (``{#id}``, ``<a name=...>``, ``id="..."``)."""
-    return [m.group("a") or m.group("b") or m.group("c") for m in EXPLICIT_ID_RE.finditer(md)]
 
 
 def _merge_empty(policy: ImportedPolicy) -> None:
@@ -507,6 +515,11 @@ def assign_ids(sections: list, existing: list, overrides: dict | None = None, th
     by_id = {e.id: j for j, e in enumerate(existing)}
     for old, i in overrides.items():
         take(i, by_id[old], "--map")
+    # 0. a heading that names its id ("{#contact}", as exports write them)
+    for i, s in enumerate(sections):
+        j = by_id.get(s.explicit_id)
+        if i not in out and j is not None and existing[j].id not in used:
+            take(i, j, "id")
     free = [j for j, e in enumerate(existing) if e.id not in used]
     # 1. identical headings (numbers and markup aside), best text first among repeats
     pairs = sorted(((sims[i][j], i, j) for i, s in enumerate(sections) if i not in out for j in free
@@ -537,7 +550,7 @@ def assign_ids(sections: list, existing: list, overrides: dict | None = None, th
         if i in out:
             result.append(out[i])
             continue
-        base = slugify(s.title) if s.title else "introduction"
+        base = s.explicit_id or (slugify(s.title) if s.title else "introduction")
         cid, n = base, 2
         while cid in taken:
             cid, n = f"{base}-{n}", n + 1
@@ -555,7 +568,7 @@ def rewrite_anchors(sections: list, ids: list[str]) -> list[str]:
         for a in [s.anchor, *s.anchors]:
             if a:
                 mapping.setdefault(a, cid)
-    own = set(ids) | {a for s in sections for a in _body_ids(s.body)}
+    own = set(ids) | {a for s in sections for a in written_ids(s.body)}
     dead: list[str] = []
 
     def fix(m):

@@ -9,6 +9,7 @@ import re
 
 from .controls import BIDI_RE
 from .errors import Finding
+from .headings import ANCHOR_LINK_RE, written_ids
 from .model import Manifest, PolicyText, canonical_json
 
 # "by email (, and": a parenthesis opened for an address that was never filled in.
@@ -56,19 +57,15 @@ def lint_clause(clause, lang: str) -> list[Finding]:
     return out
 
 
-IN_PAGE_LINK_RE = re.compile(r"\]\(\s*<?#([^\s)>]+)|\bhref\s*=\s*[\"']#([^\"']+)")
-WRITTEN_ID_RE = re.compile(r"\{[^}]*#([\w\-:.]+)[^}]*\}|\bid\s*=\s*[\"']([^\"']+)[\"']")
-
-
 def dead_anchors(text: PolicyText) -> list[Finding]:
     """In-page links (#id) to no clause and no id written in the text: they lead nowhere."""
     ids = {c.id for c in text.clauses}
     for c in text.clauses:
-        ids.update(a or b for a, b in WRITTEN_ID_RE.findall(c.body))
+        ids.update(written_ids(c.body))
     out = []
     for c in text.clauses:
-        for m in IN_PAGE_LINK_RE.finditer(c.body):
-            target = m.group(1) or m.group(2)
+        for m in ANCHOR_LINK_RE.finditer(c.body):
+            target = m.group(2)
             if target not in ids:
                 out.append(Finding(c.path, _line_of(c.body, m.start(), c.body_line),
                                    f"in-page link to '#{target}' leads nowhere: no clause or heading has that id",

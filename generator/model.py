@@ -147,6 +147,8 @@ class Release:
     hashes: dict = field(default_factory=dict, compare=False, hash=False)  # lang -> content hash
     backfill: bool = False
     stale: dict = field(default_factory=dict, compare=False, hash=False)  # lang -> [clause ids] pending
+    # lang -> key of the earlier version whose translation a lagging language keeps publishing
+    lagging: dict = field(default_factory=dict, compare=False, hash=False)
     line: int = field(default=0, compare=False)
 
     @functools.cached_property

@@ -131,15 +131,17 @@ def markdown_to_html(text: str) -> str:
 
 
 def rendered(text: str) -> str:
-    """``markdown_to_html(text)``, shared with the renders of this process's pages
-    (``RenderCache``'s memory): a diff and a page of the same text render it once."""
+    """``markdown_to_html(text)``, taken from the renders of this process's pages when there
+    (``RenderCache``'s memory, whose keys start with the settings key and add the code's)."""
+    for key, memory in _MEMORY.items():
+        if key.startswith(SETTINGS_KEY):
+            got = memory.get(text)
+            if got is not None:
+                return got
     memory = _MEMORY.setdefault(SETTINGS_KEY, {})
-    got = memory.get(text)
-    if got is None:
-        got = markdown_to_html(text)
-        if len(memory) >= _MEMORY_LIMIT:
-            memory.clear()
-        memory[text] = got
+    if len(memory) >= _MEMORY_LIMIT:
+        memory.clear()
+    got = memory[text] = markdown_to_html(text)
     return got
 
 

@@ -123,6 +123,15 @@ def _stale(v):
     return None
 
 
+def _lagging(v):
+    if not isinstance(v, dict):
+        return "must map each lagging language to the date of the version whose translation it keeps publishing"
+    for k, d in v.items():
+        if name_problem("language code", k) or not isinstance(d, str) or _date(d):
+            return f"must map each lagging language to a date YYYY-MM-DD; {k!r} does not"
+    return None
+
+
 def _lang_list(v):
     if not isinstance(v, list) or not v:
         return "must be a list of language codes, the source language first"
@@ -215,6 +224,8 @@ RELEASE = (
     Field("summary", "text", _text, rule="one line for the archive and feeds"),
     Field("backfill", "true or false", _bool, rule="recorded as past history"),
     Field("stale_translations", "language: list of clause ids", _stale, rule="translations lagging at release"),
+    Field("lagging", "language: date", _lagging,
+          rule="languages not in step at release: the earlier version whose translation each keeps publishing"),
     Field("content", "language: content hash", _hashes, True, "SHA-256 of each language's text"),
 )
 

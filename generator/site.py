@@ -494,6 +494,20 @@ class SiteBuilder:
     def _clause_toc(title: str, clauses: list) -> list:
         return toc_tokens(title, [(c["id"], c["number"], c["title"]) for c in clauses])
 
+    def _lagging(self, v: Version, lang: str, m: Manifest, url: str) -> dict | None:
+        """The banner of a translation that lags: which version it translates, and a link to
+        the binding source-language text of this version."""
+        key = v.release.lagging.get(lang)
+        if key is None:
+            return None
+        from datetime import date as _date
+
+        return {"text": i18n.t(lang, "translation_lagging", old=i18n.format_day(_date.fromisoformat(key), lang),
+                               language=i18n.language_name(m.source_lang),
+                               date=i18n.format_day(v.effective, lang)),
+                "link": i18n.t(lang, "read_binding", language=i18n.language_name(m.source_lang)),
+                "href": rel(url, self.url(m.source_lang, m.id, v.key))}
+
     def version_page(self, p: PolicySite, lang: str, v: Version, versions, cur, upcoming, url: str, kind: str,
                      listing: tuple) -> Page:
         """A version's page; a dated one reads no more than ``policy_plan`` lists as its deps:
@@ -514,7 +528,8 @@ class SiteBuilder:
             "superseded": superseded, "is_upcoming": is_upcoming,
             "current_href": rel(url, self.url(lang, m.id)),
             "notice": self._notice(p, lang, url, cur, upcoming) if kind == "current" else None,
-            "stale": v.release.stale.get(lang) if v.release.stale else None,
+            "stale": v.release.stale.get(lang) if v.release.stale and lang not in v.release.lagging else None,
+            "lagging": self._lagging(v, lang, m, url),
             "source_lang_name": i18n.language_name(m.source_lang), "draft": False,
             "summary": summary_view(text),
         }
@@ -571,7 +586,9 @@ class SiteBuilder:
                 "pdf_href": rel(url, self.url(lang, m.id, v.key)) + "policy.pdf" if self.pdf else None,
                 "state": i18n.t(lang, "current") if cur is not None and v.key == cur.key else
                          (i18n.t(lang, "upcoming") if v.effective > self.today else ""),
-                "languages": [i18n.language_name(lg) for lg in m.languages if lg in v.texts],
+                "languages": [i18n.language_name(lg) for lg in m.languages
+                              if lg in v.texts and lg not in r.lagging],
+                "lagging": [i18n.language_name(lg) for lg in m.languages if lg in r.lagging and lg in v.texts],
             })
             prev = v
         langs = self._language_links(p, lang, None, url, what="archive")

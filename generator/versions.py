@@ -192,9 +192,21 @@ def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_
                 "was changed after publication", path=ledger_path, line=r.line or None,
                 hint="published versions are frozen; restore the original history, and release corrections as a new version")
         versions.append(found)
+    _keep_lagging_translations(versions)
     if memo_key is not None and all(v.commit is not None for v in versions):
         _RESOLVED[(repo.src_abs, policy_id)] = (memo_key, tuple(versions))
     return versions
+
+
+def _keep_lagging_translations(versions: list[Version]) -> None:
+    """A language that lagged when a version was released publishes, in that version, its
+    translation of the earlier version it was last in step with (``lagging:`` in the ledger)."""
+    by_key = {v.key: v for v in versions}
+    for v in versions:
+        for lang, key in v.release.lagging.items():
+            earlier = by_key.get(key)
+            if earlier is not None and earlier.effective < v.effective and lang in earlier.texts:
+                v.texts[lang] = earlier.texts[lang]
 
 
 def uncommitted_releases(src_dir: str, policy_id: str) -> list[str]:

@@ -17,6 +17,9 @@ from .blocks import block_text, links
 URL_TEXT = re.compile(r"(?:https?://|www\.)[^\s)<>\]]+")
 URLISH = re.compile(r"(?:https?://|www\.)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?")
 SPACES = re.compile(r"\s+")
+# Characters that render nothing (zero-width spaces and joiners, byte-order marks) or an icon
+# of a private font: no reader reads them.
+INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\ue000-\uf8ff\U000f0000-\U0010ffff]")
 
 
 def _strip_url(url: str) -> tuple[str, str]:
@@ -44,7 +47,7 @@ def reader_view(model: tuple) -> tuple[str, tuple[str, ...]]:
 
                 words.append(URL_TEXT.sub(bare, text) if "://" in text or "www." in text else text)
             words.append(" ")
-    return SPACES.sub(" ", "".join(words)).strip(), tuple(targets)
+    return SPACES.sub(" ", INVISIBLE.sub("", "".join(words))).strip(), tuple(targets)
 
 
 def host(url: str) -> str:
@@ -81,6 +84,9 @@ def link_changes(old_model, new_model, ops) -> list[tuple[str, str, str]]:
 # Markup in the source that renders no different words, as a reviewer names it.
 SOURCE_MARKUP = (
     ("HTML comment", re.compile(r"<!--.*?-->", re.S)),
+    ("invisible characters", INVISIBLE),
+    ("image", re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")),  # the site shows no images
+    ("anchors and ids", re.compile(r"\[\]\([^)\n]*\)|<a\s+(?:id|name)=[^>]*>\s*</a>")),
     ("attribute list", re.compile(r"\{:?[ \t]*[#.][^}\n]*\}")),
     ("entity spelling", re.compile(r"&#?\w+;")),
     ("heading markers", re.compile(r"(?m)^ {0,3}#{1,6}(?=\s)|[ \t]#+[ \t]*$|^ {0,3}(?:=+|-+)[ \t]*$")),

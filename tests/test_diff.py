@@ -152,10 +152,10 @@ def test_text_redline_marks_words_never_markdown():
 PIECES = st.sampled_from(["We keep data", " for 30 days.", "\n", "\n\n", "- item", "1. first", "* star", "**bold**",
                           "_x_", "[link](https://example.com)", "&rsquo;", "<b>b</b>", "| a | b |\n|---|---|\n| 1 | 2 |",
                           "    code", "  \n", "===", "---", "> quote", ": def", "个人信息。", "{: #id }", "# Head",
-                          "\t", "2020. A year", "plain words (with parentheses), commas; and colons:"])
+                          "\t", " ", "2020. A year", "plain words (with parentheses), commas; and colons:"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.lists(PIECES, max_size=25))
 def test_blocks_piece_by_piece_equal_blocks_of_the_whole_render(parts):
     from policygen.blocks import blocks_of_html

@@ -87,7 +87,7 @@ def test_base_url_makes_root_relative_links_absolute(project):
 HTML = """<!doctype html><html><head><title>Privacy</title></head><body>
 <a class="skip-link" href="#main">Skip to content</a>
 <header><nav><a href="/">Home</a> <a href="/pricing">Pricing</a></nav></header>
-<div id="cookie-banner"><p>We use cookies. <button>Accept all</button></p></div>
+<div id="cookie-banner" class="cookie-consent"><p>We use cookies. <button>Accept all</button></p></div>
 <main id="main"><h1>Acme Privacy Statement</h1>
 <p>Last updated: 9 May 2025</p>
 <h2>1. Data we collect</h2><p>Your <b>name</b>, see <a href="/terms">terms</a>.</p>
