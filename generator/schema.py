@@ -135,15 +135,15 @@ def _lagging(v):
 def _lang_list(v):
     if not isinstance(v, list) or not v:
         return "must be a list of language codes, the source language first"
-    bad = next((x for x in v if name_problem("language code", x)), None)
-    return None if bad is None else name_problem("language code", bad)
+    bad = [x for x in v if name_problem("language code", x)]
+    return name_problem("language code", bad[0]) if bad else None
 
 
 def _id_list(v):
     if not isinstance(v, list) or not v:
         return "must be a list of clause ids in reading order"
-    bad = next((x for x in v if name_problem("clause id", x)), None)
-    return None if bad is None else name_problem("clause id", bad)
+    bad = [x for x in v if name_problem("clause id", x)]
+    return name_problem("clause id", bad[0]) if bad else None
 
 
 def _ids_or_one(v):
