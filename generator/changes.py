@@ -73,6 +73,8 @@ def diff_json(policy: str, lang: str, old: Resolved, new: Resolved, d, cls) -> d
         "clauses": [{"id": cd.id, "status": cd.status, "level": cls.clause_levels.get(cd.id, "editorial"),
                      "title": cd.title, "renamed": cd.renamed, "moved": cd.moved,
                      "formatting_only": cd.formatting_only,
+                     # renamed, split or merged from clauses of other ids
+                     **({"note": cd.note, "from": list(cd.old_ids)} if cd.note else {}),
                      "facts": [{"fact": f["fact"], "added": [a for a, _ in f["added"]],
                                 "removed": [r for r, _ in f["removed"]],
                                 "changed": [c for c, _o, _n in f["changed"]]} for f in cd.facts]}
@@ -148,4 +150,6 @@ def version_rows(src_dir: str, policy: str) -> list[dict]:
              "consent_required": v.release.level == "consent",
              "notice_required": v.release.level in ("notice", "consent"),
              "languages": list(v.texts), "commit": v.commit, "summary": v.release.summary,
-             "hashes": dict(v.release.hashes)} for v in versions]
+             "hashes": dict(v.release.hashes),
+             # languages that lagged: the earlier version whose translation each publishes
+             "lagging": dict(v.release.lagging)} for v in versions]

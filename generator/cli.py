@@ -339,6 +339,7 @@ def versions(policy, fmt, src):
         click.echo("no versions released yet")
     for r in rows:
         flag = " consent required" if r["consent_required"] else ""
+        flag += "".join(f" {lg} lags (shows {key})" for lg, key in r["lagging"].items())
         click.echo(f"{r['effective']}  {r['level']:9}  {','.join(r['languages']):12} "
                    f"{(r['commit'] or 'uncommitted')[:10]}{flag}")
 

@@ -26,8 +26,10 @@ def clause_change_html(cd, number: str, lang: str, level: str, reasons=()) -> st
     from its fact reasons) and the redline of its text."""
     badges = [label(lang, "added" if cd.status == "added" else "removed" if cd.status == "removed" else "modified"
                     if cd.status == "modified" else "moved")]
-    if cd.renamed:
+    if cd.renamed or cd.note == "renamed":
         badges.append(label(lang, "renamed"))
+    if cd.note in ("split", "merged"):
+        badges.append(label(lang, cd.note))
     if cd.moved and cd.status != "moved":
         badges.append(label(lang, "moved"))
     if cd.formatting_only:

@@ -323,6 +323,8 @@ class ClauseDiff:
     old_blocks: tuple = ()  # blocks.blocks() of each side
     new_blocks: tuple = ()
     ops: tuple = ()  # block_diff() ops
+    note: str = ""  # "renamed" | "split" | "merged": the clause came from clauses of other ids
+    old_ids: tuple = ()  # ... these
 
 
 def _body_diff(old_body: str, new_body: str) -> dict:
@@ -352,6 +354,25 @@ def _moved_ids(old_ids: list[str], new_ids: list[str]) -> set[str]:
     return set(common_new) - stay
 
 
+def changed_clause(o, c, is_moved: bool = False, note: str = "", old_ids: tuple = ()) -> ClauseDiff:
+    """The diff of clause ``o`` (an old clause, or one made of old clauses) to clause ``c``."""
+    body_same = o.body == c.body
+    body = _body_diff(o.body, c.body)
+    fmt_only = not body_same and (reader_view(body["old_blocks"]) == reader_view(body["new_blocks"]))
+    facts = fact_changes(o.facts, c.facts)
+    renamed = o.title != c.title
+    if body_same and not facts and not renamed and not note:
+        status = "moved" if is_moved else "unchanged"
+    else:
+        status = "modified"
+    return ClauseDiff(
+        id=c.id, status=status, title=c.title, old_title=o.title if renamed else None, renamed=renamed,
+        moved=is_moved, formatting_only=fmt_only and not facts and not renamed,
+        title_segments=word_diff(o.title, c.title) if renamed else [],
+        facts=facts, old_body=o.body, new_body=c.body, old_facts=o.facts, new_facts=c.facts, note=note,
+        old_ids=old_ids, **body)
+
+
 def diff_policy(old: PolicyText | None, new: PolicyText | None, lang: str) -> PolicyDiff:
     old_clauses = list(old.clauses) if old else []
     new_clauses = list(new.clauses) if new else []
@@ -372,21 +393,7 @@ def diff_policy(old: PolicyText | None, new: PolicyText | None, lang: str) -> Po
                                   facts=fact_changes({}, c.facts), new_body=c.body, new_facts=c.facts,
                                   **_body_diff("", c.body)))
             continue
-        body_same = o.body == c.body
-        body = _body_diff(o.body, c.body)
-        fmt_only = not body_same and (reader_view(body["old_blocks"]) == reader_view(body["new_blocks"]))
-        facts = fact_changes(o.facts, c.facts)
-        renamed = o.title != c.title
-        is_moved = c.id in moved
-        if body_same and not facts and not renamed:
-            status = "moved" if is_moved else "unchanged"
-        else:
-            status = "modified"
-        out.append(ClauseDiff(
-            id=c.id, status=status, title=c.title, old_title=o.title if renamed else None, renamed=renamed,
-            moved=is_moved, formatting_only=fmt_only and not facts and not renamed,
-            title_segments=word_diff(o.title, c.title) if renamed else [],
-            facts=facts, old_body=o.body, new_body=c.body, old_facts=o.facts, new_facts=c.facts, **body))
+        out.append(changed_clause(o, c, c.id in moved))
     # Removed clauses go back where they were, after their old predecessor.
     for idx, o in enumerate(old_clauses):
         if o.id in new_by:
@@ -400,6 +407,9 @@ def diff_policy(old: PolicyText | None, new: PolicyText | None, lang: str) -> Po
                 pos = found + 1
                 break
         out.insert(pos, cd)
+    from .regroup import regroup  # it builds on this module's clause diffs
+
+    out = regroup(out, old_clauses, new_clauses)
     mchanges = []
     if old and new:
         mo, mn = old.manifest, new.manifest

@@ -20,7 +20,7 @@ LINK_RE = re.compile(r"^(https?:|mailto:|tel:)", re.I)
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # heading | para | item | quote | pre | table
+    kind: str  # heading | para | item | more (a list item's further paragraph) | quote | pre | table
     level: int = 0  # heading level (1 = a clause title) or list depth (0 = top)
     ordered: bool = False  # a numbered list item
     list_key: int = 0  # which list an item belongs to (numbering restarts per list)
@@ -90,23 +90,36 @@ def _runs(node, fmt=PLAIN) -> tuple:
     return _clean(out)
 
 
+BLOCK_TAGS = {"p", "ul", "ol", "table", "blockquote", "pre", "h3", "h4", "h5", "h6", "div", "dl"}
+
+
 def _list(node, depth: int, out: list, counter: list) -> None:
+    from bs4 import Tag
+
     counter[0] += 1
     key = counter[0]
     for li in node.find_all("li", recursive=False):
+        # The item is its text up to its first paragraph's end; what follows (more
+        # paragraphs, nested lists, tables) continues it, in order.
+        kids = [c for c in li.children if isinstance(c, Tag) and c.name in BLOCK_TAGS]
+        if kids and kids[0].name == "p":  # a loose item: its first paragraph is the item
+            kids = kids[1:]
+        for kid in kids:
+            kid.extract()
         out.append(Block("item", level=depth, ordered=node.name == "ol", list_key=key, runs=_runs(li)))
-        for sub in li.find_all(["ul", "ol"], recursive=False):
-            _list(sub, depth + 1, out, counter)
+        _walk(kids, out, counter, depth=depth, item=True)
 
 
-def _walk(node, out: list, counter: list) -> None:
+def _walk(nodes, out: list, counter: list, depth: int = 0, item: bool = False) -> None:
+    """Blocks of ``nodes``; inside a list item (``item``), paragraphs continue the item and
+    lists nest one level deeper."""
     from bs4 import Tag
 
-    for child in node.children:
+    for child in list(nodes):
         if not isinstance(child, Tag):
             text = str(child).strip()
             if text:
-                out.append(Block("para", runs=_clean([(text, PLAIN)])))
+                out.append(Block("more" if item else "para", level=depth, runs=_clean([(text, PLAIN)])))
             continue
         name = child.name
         if re.fullmatch(r"h[1-6]", name):
@@ -114,12 +127,12 @@ def _walk(node, out: list, counter: list) -> None:
         elif name == "p":
             runs = _runs(child)
             if runs:
-                out.append(Block("para", runs=runs))
+                out.append(Block("more" if item else "para", level=depth, runs=runs))
         elif name in ("ul", "ol"):
-            _list(child, 0, out, counter)
+            _list(child, depth + 1 if item else 0, out, counter)
         elif name == "blockquote":
             inner: list = []
-            _walk(child, inner, counter)
+            _walk(child.children, inner, counter)
             out.extend(Block("quote", runs=b.runs) if b.kind == "para" else b for b in inner)
         elif name == "pre":
             out.append(Block("pre", runs=((child.get_text().strip("\n"), (False, False, True, "")),)))
@@ -132,7 +145,7 @@ def _walk(node, out: list, counter: list) -> None:
         elif name == "hr":
             continue
         else:
-            _walk(child, out, counter)
+            _walk(child.children, out, counter, depth, item)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -143,7 +156,7 @@ def clause_blocks(body: str) -> tuple:
     from .render import markdown_to_html
 
     out: list = []
-    _walk(BeautifulSoup(markdown_to_html(body) if body.strip() else "", "html.parser"), out, [0])
+    _walk(BeautifulSoup(markdown_to_html(body) if body.strip() else "", "html.parser").children, out, [0])
     return tuple(out)
 
 

@@ -283,13 +283,16 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
                                "each lagging language keeps publishing its last translation in step, and the "
                                "source language is the binding text")
     # A lagging language keeps publishing the translation of the latest earlier version it was in step with.
+    # One never in step yet publishes its translation as it is, marked as being updated,
+    # when each source clause has one (only stale); otherwise it waits for its translation.
     lagging = {}
     for lang in behind:
-        earlier = [r for r in ledger if r.effective < effective and lang in r.hashes]
+        earlier = [r for r in ledger if r.effective < effective and lang in r.hashes and lang not in r.stale]
         if earlier:
             lagging[lang] = earlier[-1].key
-    hashes = {lg: texts[lg].content_hash for lg in manifest.languages
-              if texts.get(lg) and texts[lg].clauses and lg not in behind}
+    hashes = {lg: texts[lg].content_hash for lg in manifest.languages if texts.get(lg) and texts[lg].clauses
+              and (lg not in behind or (lg not in lagging and not any(
+                  v for k, v in lagging_report(manifest, texts, lg).items() if k != "stale")))}
     if previous is not None and previous.hashes == hashes and not allow_unchanged:
         raise PolicyError(f"the text is the same as version {previous.key}'s: there is nothing to release",
                           hint="edit the text first; to record the same text again on purpose (e.g. to restore "

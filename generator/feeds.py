@@ -32,6 +32,7 @@ def changes_json(builder: SiteBuilder, site_url: str = "") -> str:
                 "languages": list(v.texts), "content_hashes": dict(r.hashes),
                 "urls": {lg: builder.absolute(site_url, builder.url(lg, m.id, v.key)) for lg in v.texts},
                 "compare_urls": compare, "previous": prev.key if prev else None,
+                **({"lagging": dict(r.lagging)} if r.lagging else {}),
                 # for notice.js: the date as each language writes it
                 "effective_text": {lg: i18n.format_day(v.effective, lg) for lg in m.languages},
             })

@@ -45,6 +45,8 @@ class Heading:
 
 def clean_inline(text: str) -> str:
     """Inline Markdown/HTML -> the plain words a reader sees."""
+    # Escaped characters ("1\\.", "\\_") are text, never markup: set aside until the end.
+    text = re.sub(r"\\([!-/:-@\[-`{-~])", lambda m: chr(0xE000 + ord(m.group(1))), text)
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     text = ATTR_LIST_RE.sub("", text)
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)  # images: their alt text
@@ -57,7 +59,7 @@ def clean_inline(text: str) -> str:
     text = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", text)
     text = re.sub(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)", r"\1", text)
     text = re.sub(r"\*{2,}|(?<!\w)_{2,}|_{2,}(?!\w)", "", text)
-    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # backslash escapes: "1\." -> "1."
+    text = re.sub("[\ue000-\ue07f]", lambda m: chr(ord(m.group(0)) - 0xE000), text)
     text = html.unescape(text).replace("\u00a0", " ").replace("\u200b", "")
     return re.sub(r"\s+", " ", text).strip().strip("*_ ")
 

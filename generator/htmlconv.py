@@ -26,6 +26,16 @@ RESIDUE_TEXT_RE = re.compile(r"^\s*(skip to (main )?content|back to top|scroll t
 SAFE_URL = re.compile(r"^(https?:|mailto:|tel:|#|/|\.{0,2}/?[\w\-.~%]+)", re.I)
 
 
+NUMBER_START_RE = re.compile(r"^(\d{1,9})(?=[.)](\s|$))")
+MARKER_START_RE = re.compile(r"^(?=([-+]|#{1,6})(\s|$))")
+
+
+def _literal_start(text: str) -> str:
+    """A paragraph that starts like a list item or a heading ("- Recipients", "1. We") stays
+    a paragraph: its marker is escaped ("\\- Recipients", "1\\. We")."""
+    return MARKER_START_RE.sub("\\\\", NUMBER_START_RE.sub(r"\1\\", text))
+
+
 def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
 
@@ -45,6 +55,8 @@ def _inline(node) -> str:
         return f"*{inner.strip()}*" if inner.strip() else ""
     if name == "br":
         return "  \n"
+    if name == "img":  # a picture's words (a seal, a logo) are its alt text; its source is not kept
+        return _md_escape(re.sub(r"\s+", " ", node.get("alt") or ""))
     if name == "code":
         return f"`{node.get_text()}`"
     if name == "a":
@@ -103,7 +115,7 @@ def _blocks(node: Tag, out: list[str]) -> None:
             if text:
                 out.append("#" * int(name[1]) + " " + text)
         elif name == "p":
-            text = "".join(_inline(c) for c in child.children).strip()
+            text = _literal_start("".join(_inline(c) for c in child.children).strip())
             if text:
                 out.append(text)
         elif name in ("ul", "ol"):

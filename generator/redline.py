@@ -69,6 +69,7 @@ def diff_markdown(policy: str, lang: str, old_label: str, new_label: str, d: Pol
         lines.append("")
     for cd in d.changed:
         flags = [cd.status] + (["renamed"] if cd.renamed else []) + (["formatting only"] if cd.formatting_only else [])
+        flags += [f"{cd.note} from {', '.join(cd.old_ids)}"] if cd.note else []
         lines.append(f"### `{cd.id}` {_md_words(cd.title)} ({', '.join(flags)})")
         lines.append("")
         for fl in fact_lines(cd):
@@ -90,7 +91,8 @@ def diff_text(policy: str, lang: str, old_label: str, new_label: str, d: PolicyD
     for cd in d.changed:
         lines.append("")
         lines.append(f"== {cd.id}: {cd.title} ({cd.status}{', renamed' if cd.renamed else ''}"
-                     f"{', formatting only' if cd.formatting_only else ''})")
+                     f"{', formatting only' if cd.formatting_only else ''}"
+                     f"{f', {cd.note} from ' + ', '.join(cd.old_ids) if cd.note else ''})")
         for fl in fact_lines(cd):
             lines.append(f"   {fl}")
         for block in changed_blocks(cd.old_blocks, cd.new_blocks, cd.ops, _notes(cd), "text"):
@@ -162,9 +164,12 @@ def _html_pieces(pieces, notes: dict, note_label: str) -> str:
         if not href:
             out.append(inner)
             continue
-        out.append(f'<a href="{html.escape(href, quote=True)}">{inner}</a>')
         old = notes.get(href)
-        if old is not None and any(op != "delete" for op, _, _ in group):
+        moved = old is not None and any(op != "delete" for op, _, _ in group)
+        # The side-by-side view's old column points the link where it pointed (policygen.js).
+        was = f' data-pg-old-href="{html.escape(old, quote=True)}"' if moved else ""
+        out.append(f'<a href="{html.escape(href, quote=True)}"{was}>{inner}</a>')
+        if moved:
             out.append(f' <small class="pg-link-note">({html.escape(note_label)}: '
                        f'<span class="pg-link-old">{html.escape(old)}</span> → '
                        f'<span class="pg-link-new">{html.escape(href)}</span>)</small>')

@@ -73,7 +73,7 @@ def _source_hash(project: Path, cid: str) -> str:
 def _translate(project: Path, cid: str, title: str, body: str, facts: str = "") -> None:
     """Write the zh-CN clause, recording the hash of the en clause it translates."""
     write(_clause(project, "zh-CN", cid),
-          f"---\nid: {cid}\ntitle: {title}\nsource_hash: {_source_hash(project, cid)}\n{facts}---\n\n{body}\n")
+          f"---\nid: {cid}\ntitle: {title}\nsource_hash: '{_source_hash(project, cid)}'\n{facts}---\n\n{body}\n")
 
 
 @pytest.fixture(scope="module")
@@ -472,3 +472,81 @@ def test_no_horizontal_overflow_on_phones(browser, base_url, lang):
         _shot(page, f"phone-{kind}-{lang}.png")
     ctx.close()
     assert not wide, f"wider than the screen at 390 px: {wide}"
+
+
+# --- accessibility (axe-core, vendored from npm: tests/vendor/README) ------------------------
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+def _axe(page) -> list[str]:
+    """Serious and critical violations of axe-core's default rules on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes'][:3]]} {v['nodes'][0]['failureSummary']}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_axe_finds_nothing_serious_on_any_page_type(browser, base_url, lang, width):
+    ctx = browser.new_context(viewport={"width": width, "height": 844})
+    page = ctx.new_page()
+    found = {}
+    for kind, path in PAGE_TYPES.items():
+        page.goto(base_url + path.format(l=lang))
+        states = [kind]
+        if kind == "compare":
+            found[kind] = _axe(page)
+            page.locator('button.pg-view[data-view="side"]').click()
+            states = ["compare side by side"]
+        if kind == "upcoming":
+            page.locator("details.pg-ds summary").click()  # the full data-practices table
+        if kind == "current":  # Material's search dialog, open
+            page.keyboard.press("/")  # Material's shortcut
+            page.wait_for_function("document.getElementById('__search').checked")
+        found[states[0]] = _axe(page)
+    ctx.close()
+    bad = {k: v for k, v in found.items() if v}
+    assert not bad, "\n".join(f"{k}: {x}" for k, v in bad.items() for x in v)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_embed_inside_a_host_page(browser, site, lang):
+    """The embed fragment as a corporate site places it: inside a minimal host page."""
+    fragment = (site / lang / POLICY / "embed.html").read_text(encoding="utf-8")
+    host = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Example Corp</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+            f"<body><header><p>Example Corp</p></header><main><h1>Legal</h1>{fragment}</main></body></html>")
+    for width in (1280, 390):
+        ctx = browser.new_context(viewport={"width": width, "height": 844})
+        page = ctx.new_page()
+        page.set_content(host)
+        assert not _axe(page), _axe(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        ctx.close()
+
+
+def test_keyboard_reaches_every_control_with_visible_focus(visit):
+    page = visit.goto(f"/en/{POLICY}/upcoming/")
+    reached, unseen = [], []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        el = page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+            return {tag: e.tagName, cls: e.className || '', text: (e.innerText || e.value || '').trim().slice(0, 40),
+                    outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0,
+                    visible: !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length)} }""")
+        if el["tag"] == "BODY":
+            break
+        reached.append(el)
+        if el["visible"] and not el["outline"]:
+            unseen.append(el)
+    classes = " ".join(str(e["cls"]) for e in reached)
+    texts = [e["text"] for e in reached]
+    assert "md-skip" in reached[0]["cls"], reached[0]
+    # the banner's link, the version menu, the languages, the archive, the summary, the clauses' anchors
+    for expected in ("Read the version in force", "All versions", "简体中文"):
+        assert any(expected in t for t in texts), (expected, texts)
+    assert any(e["tag"] == "SUMMARY" for e in reached), texts
+    assert "pg-lang-link" in classes
+    assert not unseen, f"focused without a visible outline: {unseen}"

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from policygen.editing import import_policy
-from policygen.fragments import ID_RE
+from policygen.schema import name_problem
 
 CORPUS = Path(__file__).resolve().parents[1].parent.parent / "shared" / "corpus" / "ota"
 if not CORPUS.is_dir():
@@ -30,7 +30,7 @@ MARKUP_RE = re.compile(r"</?[a-z][^>]*>|\\[^\s]|\*\*|\]\(|^#|&[a-z]+;|^[*_]|[*_]
 def words(md: str) -> set[str]:
     """The words a reader sees, as a set (markup, link targets and bare numbers aside)."""
     md = re.sub(r"<!--.*?-->", " ", md, flags=re.S)
-    md = re.sub(r"\]\((?:[^()]|\([^)]*\))*\)", "] ", md)  # link targets
+    md = re.sub(r"\]\(\s*<?[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*>?(?:\s+\"[^\"\n]*\")?\s*\)", "] ", md)  # link targets
     md = re.sub(r"^\s*\[[^\]]+\]:\s*\S+.*$", " ", md, flags=re.M)  # reference definitions
     md = re.sub(r"</?[A-Za-z][^>]*>", " ", md)
     md = html.unescape(md)
@@ -93,7 +93,7 @@ def test_corpus_versions_import_faithfully(tmp_path, name):
         manifest, clauses = read_policy(src, name)
         where = f"{name}/{path.name}"
         for cid, (title, body) in clauses.items():
-            assert ID_RE.match(cid), (where, cid)
+            assert name_problem("clause id", cid) is None, (where, cid)
             if MARKUP_RE.search(title):
                 failures.append(f"{where}: markup in title {title!r}")
             if not body.strip():
@@ -107,3 +107,33 @@ def test_corpus_versions_import_faithfully(tmp_path, name):
             failures += [f"{where}: {p}" for p in kept_ids_problems(before, clauses)]
         before = clauses
     assert not failures, "\n".join(failures[:20])
+
+
+PAGE = """<!doctype html><html><head><title>Privacy</title></head><body>
+<a class="skip-link" href="#main">Skip to content</a>
+<header><nav><a href="/">Home</a> <a href="/pricing">Pricing plans</a></nav></header>
+<div id="onetrust-banner"><p>We use cookies on this site. <button>Accept all</button></p></div>
+<main id="main">{body}</main>
+<footer><p>© 2024 Example, Inc. Terms Privacy Sitemap</p></footer></body></html>"""
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_corpus_versions_as_saved_web_pages(name):
+    """The newest version of each policy as a web page (the Markdown rendered into a page
+    with navigation, a cookie banner and a footer): the clauses of the Markdown import,
+    the page residue reported and left out, no word lost."""
+    import markdown
+
+    from policygen.importer import parse_html, parse_markdown
+
+    path = sorted((CORPUS / name).glob("*.md"))[-1]
+    text = path.read_text(encoding="utf-8")
+    page = PAGE.format(body=markdown.markdown(text, extensions=["tables"]))
+    md, web = parse_markdown(text), parse_html(page)
+    assert [s.title for s in web.sections] == [s.title for s in md.sections]
+    kept = " ".join(f"{s.title}\n{s.body}" for s in web.sections) + " " + web.title
+    reported = " ".join(what for _line, what, _why in web.dropped)
+    for residue in ("Skip to content", "Pricing plans", "We use cookies on this site", "© 2024 Example"):
+        assert residue not in kept and residue in reported
+    assert "Accept all" not in kept  # a button: page furniture
+    assert not words(text) - words(kept) - words(reported)

@@ -163,3 +163,71 @@ def test_blocks_piece_by_piece_equal_blocks_of_the_whole_render(parts):
 
     source = "".join(parts)
     assert blocks(source) == (blocks_of_html(markdown_to_html(source)) if source.strip() else ())
+
+
+# ---------------------------------------- rewritten sections stay reviewable (issue 18)
+
+SECTION_A = ("We collect your name and email address when you create an account. We use them to run your "
+             "account and to answer your questions.")
+SECTION_B = ("We keep your account data for as long as your account is open and delete it within thirty days "
+             "after you close it, unless the law requires us to keep it longer.")
+
+
+def regrouped(old_clauses, new_clauses):
+    d = diff_policy(text(*old_clauses), text(*new_clauses), "en")
+    return {c.id: c for c in d.clauses}, classify(d, MANIFEST)
+
+
+def test_a_clause_with_a_new_id_and_heading_is_renamed_not_removed_and_added():
+    got, cls = regrouped([C("old-id", "Data", SECTION_A)], [C("new-id", "Your data", SECTION_A + " Thank you.")])
+    assert set(got) == {"new-id"}
+    cd = got["new-id"]
+    assert (cd.status, cd.note, cd.old_ids, cd.renamed) == ("modified", "renamed", ("old-id",), True)
+    assert [s for s in cd.segments if s[0] != "equal"] == [("insert", " Thank you.")]
+    assert cls.level == "minor"
+
+
+def test_a_split_section_aligns_as_modified_parts():
+    old = [C("data", "Data", SECTION_A + "\n\n" + SECTION_B)]
+    new = [C("data", "Data", SECTION_A), C("retention", "Retention", SECTION_B.replace("thirty", "sixty"))]
+    got, cls = regrouped(old, new)
+    assert (got["data"].status, got["data"].note) == ("modified", "split")
+    assert (got["retention"].status, got["retention"].note, got["retention"].old_ids) == ("modified", "split", ("data",))
+    assert [s for s in got["data"].segments if s[0] != "equal"] == []  # its half is unchanged
+    assert [s for s in got["retention"].segments if s[0] != "equal"] == [("delete", "thirty"), ("insert", "sixty")]
+    assert cls.level != "editorial"
+
+
+def test_merged_sections_align_as_one_modified_clause():
+    old = [C("data", "Data", SECTION_A), C("retention", "Retention", SECTION_B)]
+    new = [C("data", "Data and retention", SECTION_A + "\n\n" + SECTION_B)]
+    got, cls = regrouped(old, new)
+    assert set(got) == {"data"}
+    assert (got["data"].status, got["data"].note, got["data"].old_ids) == ("modified", "merged", ("data", "retention"))
+    assert [s for s in got["data"].segments if s[0] != "equal"] == []
+    assert cls.level in ("editorial", "minor")
+
+
+def test_unrelated_clauses_stay_removed_and_added():
+    got, _ = regrouped([C("a", "A", SECTION_A)], [C("b", "B", SECTION_B)])
+    assert (got["a"].status, got["b"].status) == ("removed", "added")
+
+
+def test_a_new_clause_in_common_words_is_no_split_of_a_kept_one():
+    got, _ = regrouped([C("data", "Data", SECTION_A + "\n\n" + SECTION_B)],
+                       [C("data", "Data", SECTION_A + "\n\n" + SECTION_B),
+                        C("share", "Sharing", "We may share your account data with our partners when you ask us to.")])
+    assert (got["data"].status, got["share"].status) == ("unchanged", "added")
+
+
+def test_split_is_named_in_the_markdown_and_on_the_compare_page():
+    from policygen.comparepage import clause_change_html
+
+    old = [C("data", "Data", SECTION_A + "\n\n" + SECTION_B)]
+    new = [C("data", "Data", SECTION_A), C("retention", "Retention", SECTION_B)]
+    d = diff_policy(text(*old), text(*new), "en")
+    cls = classify(d, MANIFEST)
+    assert "### `retention` Retention (modified, formatting only, split from data)" in diff_markdown("p", "en", "a", "b", d, cls)
+    part = next(c for c in d.clauses if c.id == "retention")
+    assert '<span class="pg-badge">split</span>' in clause_change_html(part, "2", "en", "minor")
+    assert '<span class="pg-badge">拆分</span>' in clause_change_html(part, "2", "zh-CN", "minor")

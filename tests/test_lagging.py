@@ -1,6 +1,7 @@
 """A restructure of the source text with two translations that lag (issue 19): release,
 build and catch-up, through the real CLI on a real git repository."""
 
+import json
 import textwrap
 
 import yaml
@@ -94,7 +95,11 @@ def test_restructure_with_two_lagging_translations(project):
     assert list(entry["content"]) == ["en"]  # in step
     assert entry["lagging"] == {"de": "2025-03-01", "zh-CN": "2025-03-01"}
     commit_all(project, "Release 2", date="2026-02-02")
+    listed = run(["versions", "--policy", "acme"], cwd=project).stdout
+    assert "de lags (shows 2025-03-01) zh-CN lags (shows 2025-03-01)" in listed
     run(["build", "--date", TODAY, "--out", "site"], cwd=project)
+    feed = json.loads((project / "site/changes.json").read_text(encoding="utf-8"))
+    assert feed["policies"][0]["versions"][-1]["lagging"] == {"de": "2025-03-01", "zh-CN": "2025-03-01"}
 
     # Each lagging language keeps publishing its translation of version 1, with a banner in
     # its language linking to the binding English text of version 2.
@@ -126,3 +131,21 @@ def test_restructure_with_two_lagging_translations(project):
     de = soup(project / "site", "de/acme")
     assert "US-Bundesstaaten" in de.get_text() and de.select_one(".pg-banner--lagging") is None
     assert soup(project / "site", "zh-CN/acme").select_one(".pg-banner--lagging") is not None
+
+
+def test_translation_never_in_step_is_published_as_being_updated(project):
+    """A language stale at its first release (each source clause has a translation) is
+    published as it is, marked as being updated; one lacking clauses waits."""
+    imp(project, "en1.md", EN1, "en")
+    imp(project, "de1.md", DE1, "de")
+    imp(project, "en2.md", EN1.replace("when you register", "when you register or log in"), "en")
+    commit_all(project, "Import", date="2025-02-01")
+    run(["release", "--policy", "acme", "--effective", "2025-03-01", "--backfill", "--allow-stale-translations"],
+        cwd=project)
+    entry = yaml.safe_load((project / "policy_src/acme/releases.yml").read_text(encoding="utf-8"))["releases"][-1]
+    assert sorted(entry["content"]) == ["de", "en"] and entry["stale_translations"] == {"de": ["data-collect"]}
+    assert "lagging" not in entry
+    commit_all(project, "Release", date="2025-02-02")
+    run(["build", "--date", TODAY, "--out", "site"], cwd=project)
+    de = soup(project / "site", "de/acme")
+    assert de.select_one(".pg-banner--pending") is not None and de.select_one(".pg-banner--lagging") is None

@@ -515,6 +515,7 @@ BLOCKS = st.sampled_from([
     "- account data\n- usage data", "- 姓名\n- 电话号码", "1. ask us\n2. we answer", "### Your rights",
     "| Data | Kept |\n|---|---|\n| Email | 2 years |", "| Data | Kept |\n|---|---|\n| Email | 3 years |\n| Logs | 1 day |",
     "Read [the notice](https://example.com/n) *now*.", "> A quoted promise.", "We share data with *partners* only.",
+    "- a loose item\n\n    its second paragraph\n\n    - nested\n\n- another item",
 ])
 
 
@@ -624,3 +625,56 @@ def test_word_lone_heading_1_is_the_title_and_pictures_are_reported(project):
     assert m["title"] == {"en": "Acme Privacy Notice"}
     assert len(m["clauses"]) == 4 and m["clauses"][0] == "introduction"  # the text under the title
     assert "1 picture not imported" in out
+
+
+def test_word_paragraphs_typed_like_list_items_stay_paragraphs(project):
+    d = docx.Document()
+    d.add_heading("Contact", level=1)
+    d.add_paragraph("- Recipients and categories of recipients;")
+    d.add_paragraph("1. This is the first sentence, not a numbered list.")
+    d.add_heading("Other", level=1)
+    d.add_paragraph("Text.")
+    d.save(project / "draft.docx")
+    run(["import", "draft.docx", "--policy", "acme", "--lang", "en"], cwd=project)
+    body = clause_files(project)["contact"]
+    assert "\\- Recipients and categories" in body and "1\\. This is the first sentence" in body
+    from policygen.blocks import blocks
+
+    assert [b[0] for b in blocks(body.split("---\n", 2)[2])] == ["p", "p"]
+
+
+# --- golden: the redline's document.xml, reviewed once ---------------------------------------
+
+GOLDEN_OLD = {"en": ("We collect your name and email address.\n\n- Account data\n- Device data\n\n"
+                     "| Data | Kept for |\n|---|---|\n| Email | 2 years |\n\nRead [the notice](https://example.com/n)."),
+              "zh-CN": "我们收集您的姓名和电子邮件地址。\n\n- 账户信息\n- 设备信息\n\n| 数据 | 保存期限 |\n|---|---|\n| 邮箱 | 2 年 |"}
+GOLDEN_NEW = {"en": ("We collect your **name**, phone number and email address.\n\n- Account data\n\n### Retention\n\n"
+                     "| Data | Kept for |\n|---|---|\n| Email | 3 years |\n| Phone | 1 year |\n\n"
+                     "Read [the notice](https://example.com/n) now."),
+              "zh-CN": ("我们收集您的姓名、电子邮件地址和手机号码。\n\n- 账户信息\n\n### 保存期限\n\n"
+                        "| 数据 | 保存期限 |\n|---|---|\n| 邮箱 | 3 年 |\n| 手机号码 | 1 年 |")}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_redline_document_golden(lang):
+    from datetime import date
+
+    from lxml import etree
+    from test_golden import check_golden
+
+    from policygen.classify import classify
+    from policygen.diff import diff_policy
+    from policygen.docxout import redline_docx
+    from policygen.model import Clause, Manifest, PolicyText
+
+    m = Manifest(id="acme", titles={"en": "Privacy Policy", "zh-CN": "隐私政策"}, languages=("en", "zh-CN"),
+                 clauses=("collect",), numbering="roman")
+    title = {"en": "Data We Collect", "zh-CN": "我们收集的信息"}[lang]
+    old, new = (PolicyText(manifest=m, lang=lang, clauses=(Clause("collect", title, body[lang]),))
+                for body in (GOLDEN_OLD, GOLDEN_NEW))
+    data = redline_docx(old, new, lang=lang, old_ref="2024-01-01", old_effective=date(2024, 1, 1),
+                        new_ref="2025-01-01", new_effective=date(2025, 1, 1),
+                        cls=classify(diff_policy(old, new, lang), m), when=date(2025, 1, 1))
+    with zipfile.ZipFile(__import__("io").BytesIO(data)) as z:
+        xml = etree.tostring(etree.fromstring(z.read("word/document.xml")), pretty_print=True, encoding="unicode")
+    check_golden(f"redline-{lang}.document.xml", xml)

@@ -25,6 +25,11 @@ function pgSideBySide(inline, labels) {
     text.querySelectorAll(side === "old" ? "ins, .pg-block-ins" : "del, .pg-block-del").forEach(function (el) {
       el.remove();
     });
+    if (side === "old") {
+      text.querySelectorAll("a[data-pg-old-href]").forEach(function (a) {
+        a.setAttribute("href", a.getAttribute("data-pg-old-href"));
+      });
+    }
     column.appendChild(head);
     column.appendChild(text);
     sbs.appendChild(column);
