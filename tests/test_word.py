@@ -678,3 +678,9 @@ def test_redline_document_golden(lang):
     with zipfile.ZipFile(__import__("io").BytesIO(data)) as z:
         xml = etree.tostring(etree.fromstring(z.read("word/document.xml")), pretty_print=True, encoding="unicode")
     check_golden(f"redline-{lang}.document.xml", xml)
+
+
+def test_word_encrypted_or_old_doc_is_a_clear_error(project):
+    (project / "draft.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    proc = run(["import", "draft.docx", "--policy", "acme", "--lang", "en"], cwd=project, check=False)
+    assert proc.returncode == 2 and "password-protected" in proc.stderr and "Traceback" not in proc.stderr
