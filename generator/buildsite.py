@@ -145,5 +145,18 @@ def _as_error(message: str) -> str:
 
 
 def _swap(new: str, out: str) -> None:
-    os.chmod(new, 0o755)
+    publish_modes(new)
     replace_dir(new, out)
+
+
+def publish_modes(root: str) -> None:
+    """Folders 0755, files 0644, whatever the umask (under 077 everything would be 0600 and
+    a web server could not read the site) and whatever mode a kept cache file had."""
+    os.chmod(root, 0o755)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), 0o755)
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644)

@@ -480,22 +480,45 @@ def _installed_roots() -> tuple[str, ...]:
 
 
 def _folder_version(path: str) -> str | None:
-    """``name=version`` of the installed distribution a path belongs to; None if the path is
-    not inside an installed package (then its files are hashed)."""
+    """What identifies the installed distribution a path belongs to; None if the path is not
+    inside an installed package (then its files are hashed)."""
     if not path:
         return None
     real = os.path.realpath(path)
     for base in _installed_roots():
         if _inside(real, base):
-            top = os.path.relpath(real, base).split(os.sep)[0]
-            return f"{top}={_module_version(top.removesuffix('.py'))}"
+            return _module_version(os.path.relpath(real, base).split(os.sep)[0].removesuffix(".py"))
     return None
 
 
 @functools.lru_cache(maxsize=None)
+def _records() -> tuple[tuple[str, bytes], ...]:
+    """Each installed distribution's folder name (name and version) and its RECORD, which
+    lists every file it installed with the file's hash: an upgrade or a reinstall changes it."""
+    found = []
+    for base in _installed_roots():
+        try:
+            names = sorted(os.listdir(base))
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                try:
+                    with open(os.path.join(base, name, "RECORD"), "rb") as fh:
+                        found.append((name, b"\n" + fh.read()))
+                except OSError:
+                    continue
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=None)
 def _module_version(top: str) -> str:
-    dists = metadata.packages_distributions().get(top) or []
-    return ",".join(f"{d}={library_version(d)}" for d in sorted(set(dists))) or "-"
+    """The distributions that installed the top-level module ``top`` (reading RECORDs is a
+    hundredth of what ``importlib.metadata.packages_distributions`` takes)."""
+    marks = (f"\n{top}/".encode(), f"\n{top}.py,".encode())
+    owners = [(name, hashlib.sha256(record).hexdigest()[:16]) for name, record in _records()
+              if any(m in record for m in marks)]
+    return ",".join(f"{name}:{digest}" for name, digest in owners) or "-"
 
 
 def _tree_hash(folder: str) -> str:

@@ -22,6 +22,7 @@ NS = {"w": W}
 # Every element Word shows as one entry in its list of tracked changes.
 TRACKED = ("ins", "del", "moveFrom", "moveTo", "rPrChange", "pPrChange", "sectPrChange", "tblPrChange",
            "trPrChange", "tcPrChange", "tblGridChange", "numberingChange", "cellIns", "cellDel", "cellMerge")
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .doc files and of encrypted .docx
 MAX_UNPACKED = 200 * 1024 * 1024  # a policy is far smaller; a zip bomb is not
 # Word's headings sit one level below the document title (Word's "Title" style).
 STYLE_MAP = "\n".join(
@@ -49,6 +50,10 @@ def _xml(data: bytes):
 
 
 def _open(data: bytes, path: str) -> zipfile.ZipFile:
+    if data.startswith(OLE_SIGNATURE):
+        raise PolicyError("not a .docx package: a password-protected (encrypted) Word document or an old .doc file",
+                          path=path, hint="in Word: remove the password (File > Info > Protect Document) or "
+                                          "save as 'Word Document (.docx)', then import again")
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
         names = set(package.namelist())
@@ -141,7 +146,9 @@ def read_docx(data: bytes, path: str) -> WordDraft:
 
     package = _open(data, path)
     document = _xml(package.read("word/document.xml"))
-    changes = tracked_changes(document)
+    # Footnotes and endnotes are imported with the text, so their revisions count too.
+    notes = [_xml(package.read(n)) for n in ("word/footnotes.xml", "word/endnotes.xml") if n in package.namelist()]
+    changes = sum(tracked_changes(part) for part in (document, *notes))
     if changes:
         raise PolicyError(f"the document still holds {changes} tracked change{'s' if changes != 1 else ''}: "
                           f"accept or reject the {changes} tracked change{'s' if changes != 1 else ''} first",

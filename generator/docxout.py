@@ -314,12 +314,11 @@ class Writer:
             row = table.add_row()
             o = old.rows[i] if i is not None else None
             n = new.rows[j] if j is not None else None
-            trpr = row._tr.get_or_add_trPr()
             header = (j if n is not None else i) < (new if n is not None else old).header_rows
             if header:  # repeated on each page; shaded, as the site shades it
-                trpr.append(_w("tblHeader"))
+                row._tr.get_or_add_trPr().append(_w("tblHeader"))
             if o is None or n is None:
-                trpr.append(self.mark("ins" if n is not None else "del"))
+                row._tr.get_or_add_trPr().append(self.mark("ins" if n is not None else "del"))
             for k, cell in enumerate(row.cells):
                 if header:
                     cell._tc.get_or_add_tcPr().append(_w("shd", val="clear", color="auto", fill=HEADER_FILL))

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
+from .controls import BIDI_RE
 from .errors import Finding
 from .headings import ANCHOR_LINK_RE, written_ids
-from .model import Manifest, PolicyText
+from .model import Manifest, PolicyText, canonical_json
 
 # "by email (, and": a parenthesis opened for an address that was never filled in.
 PLACEHOLDER_RE = re.compile(r"\b(e-?mail|emial|phone|telephone|address|website|url|link)\s*[(（]\s*(?=[,;:.)）]|\s+[A-Z]|$)",
@@ -43,6 +44,12 @@ def lint_clause(clause, lang: str) -> list[Finding]:
             out.append(Finding(clause.path, _line_of(body, m.start(), clause.body_line),
                                f"possible typo {m.group(0)!r} (did you mean {TYPOS[m.group(0).lower()]!r}?)",
                                severity="warning"))
+    for m in BIDI_RE.finditer(body):
+        out.append(_bidi_finding(clause.path, _line_of(body, m.start(), clause.body_line), m.group()))
+    for key, value in (("title", clause.title), *clause.facts.items()):
+        hit = BIDI_RE.search(canonical_json(value) if not isinstance(value, str) else value)
+        if hit:
+            out.append(_bidi_finding(clause.path, clause.fact_lines.get(key, 2), hit.group()))
     for m in RESIDUE_RE.finditer(body):
         out.append(Finding(clause.path, _line_of(body, m.start(), clause.body_line),
                            f"{m.group(0).strip()!r} looks like web page residue, not policy text",
@@ -66,6 +73,13 @@ def dead_anchors(text: PolicyText) -> list[Finding]:
                                    hint="link to a clause id (" + ", ".join(sorted(x.id for x in text.clauses)[:5])
                                         + (", ..." if len(text.clauses) > 5 else "") + ") or remove the link"))
     return out
+
+
+def _bidi_finding(path: str, line: int, char: str) -> Finding:
+    return Finding(path, line, f"invisible bidirectional control character U+{ord(char):04X}: the text may show "
+                               "words in another order than it holds", severity="warning",
+                   hint="delete it; right-to-left text needs no control characters (diffs show it as "
+                        f"<U+{ord(char):04X}>)")
 
 
 def lint_policy(manifest: Manifest, texts: dict) -> list[Finding]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
 import os
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -438,7 +439,9 @@ def _publishing_context(context, page, site_url: str) -> None:
         context["pg_embed_json"] = embed_link(page.url, meta["version_url"])
         context["pg_feed"] = rel(page.url, meta["version_url"].rstrip("/").rsplit("/", 1)[0] + "/feed.xml")
     if meta.get("effective") and meta.get("content_hash"):
-        context["pg_print_css"] = Markup(print_css(meta.get("html_lang") or "en", meta.get("title") or page.title,
+        # The meta title is HTML-escaped for Material (see site.py, _meta); CSS needs the text.
+        title = html.unescape(meta.get("title") or page.title or "")
+        context["pg_print_css"] = Markup(print_css(meta.get("html_lang") or "en", title,
                                                    meta["effective"], meta["content_hash"]))
 
 

@@ -7,13 +7,14 @@ import re
 
 from .classify import Classification
 from .diff import PolicyDiff
+from .controls import show_controls
 from .visible import link_changes
 
 
 def segments_html(segs) -> str:
     out = []
     for op, text in segs:
-        t = html.escape(text)
+        t = html.escape(show_controls(text))
         if op == "insert":
             out.append(f'<ins class="pg-ins">{t}</ins>')
         elif op == "delete":
@@ -42,9 +43,12 @@ def fact_lines(cd, lang: str = "en") -> list[str]:
 MD_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~])")
 
 
-def _md_text(text: str) -> str:
-    """Policy text placed in Markdown stays text: no live links, emphasis or HTML."""
-    return MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+def md_literal(text: str) -> str:
+    """Policy text placed in Markdown stays text: no live links, images, emphasis or HTML
+    (an HTML comment cannot hide words), no @mention that pings (a word joiner follows
+    each '@'), no bidirectional control that reorders what is shown."""
+    escaped = MD_SPECIAL.sub(r"\\\1", html.escape(show_controls(text), quote=False))
+    return escaped.replace("@", "@\u2060")
 
 
 def _notes(cd) -> dict:
@@ -56,7 +60,7 @@ def diff_markdown(policy: str, lang: str, old_label: str, new_label: str, d: Pol
     """A PR-comment summary: level, reasons, then each changed clause's redline."""
     icon = {"editorial": "", "minor": "", "notice": "⚠️ ", "consent": "🛑 "}[cls.level]
     lines = [f"## {icon}Policy change `{policy}` ({lang}): **{cls.level}**", "",
-             f"From `{old_label}` to `{new_label}`. Notice required: **{'yes' if cls.notice_required else 'no'}**; "
+             f"From `{_code(old_label)}` to `{_code(new_label)}`. Notice required: **{'yes' if cls.notice_required else 'no'}**; "
              f"consent required: **{'yes' if cls.consent_required else 'no'}**.", ""]
     if cls.reasons:
         lines += ["| clause | level | rule | why |", "|---|---|---|---|"]
@@ -66,10 +70,10 @@ def diff_markdown(policy: str, lang: str, old_label: str, new_label: str, d: Pol
     for cd in d.changed:
         flags = [cd.status] + (["renamed"] if cd.renamed else []) + (["formatting only"] if cd.formatting_only else [])
         flags += [f"{cd.note} from {', '.join(cd.old_ids)}"] if cd.note else []
-        lines.append(f"### `{cd.id}` {html.escape(cd.title)} ({', '.join(flags)})")
+        lines.append(f"### `{cd.id}` {_md_words(cd.title)} ({', '.join(flags)})")
         lines.append("")
         for fl in fact_lines(cd):
-            lines.append(f"- {html.escape(fl)}")
+            lines.append(f"- {_md_words(fl)}")
         for block in changed_blocks(cd.old_blocks, cd.new_blocks, cd.ops, _notes(cd), "md"):
             lines += ["", block]
         lines.append("")
@@ -95,7 +99,7 @@ def diff_text(policy: str, lang: str, old_label: str, new_label: str, d: PolicyD
             lines.append(block)
     if not d.changed:
         lines.append("no changes")
-    return "\n".join(lines) + "\n"
+    return show_controls("\n".join(lines)) + "\n"
 
 
 # ------------------------------------------------------------------ the document, redlined
@@ -173,7 +177,7 @@ def _html_pieces(pieces, notes: dict, note_label: str) -> str:
 
 
 def _html_word(op: str, text: str) -> str:
-    t = html.escape(text).replace("\n", "<br>")
+    t = html.escape(show_controls(text)).replace("\n", "<br>")
     if op == "insert":
         return f'<ins class="pg-ins">{t}</ins>'
     if op == "delete":
@@ -255,7 +259,12 @@ def blocks_html(old_blocks, new_blocks, ops, link_notes: dict, note_label: str) 
 # Markdown that GitHub shows as the document: words stay words (no live emphasis, HTML,
 # images, mentions or issue references), links stay links.
 def _md_words(text: str) -> str:
-    return _md_text(text).replace("@", "&#64;").replace("\n", "<br>")
+    return md_literal(text).replace("\n", "<br>")
+
+
+def _code(text: str) -> str:
+    """A value shown in a Markdown code span (which no backtick may close early)."""
+    return show_controls(text).replace("`", "'")
 
 
 def _md_url(url: str) -> str:
@@ -273,20 +282,23 @@ def _md_pieces(pieces, notes: dict, note_label: str) -> str:
             continue
         word = _md_words(core)
         if href:
-            word = f"[{word}]({_md_url(href)})"
+            # The target stays visible: a link never hides where it goes.
+            shown = "" if core == href or (href in notes and op != "delete") else f" (`{_code(href)}`)"
+            word = f"[{word}]({_md_url(href)}){shown}"
         if op == "insert":
             word = f"<ins>{word}</ins>"
         elif op == "delete":
             word = f"<del>{word}</del>"
         out.append(lead.replace("\n", "<br>") + word + trail.replace("\n", "<br>"))
         if href in notes and op != "delete":
-            out.append(f" ({_md_words(note_label)}: `{notes[href].replace('`', '')}` → `{href.replace('`', '')}`)")
+            out.append(f" ({_md_words(note_label)}: `{_code(notes[href])}` → `{_code(href)}`)")
     return "".join(out)
 
 
 def _text_pieces(pieces, notes: dict, note_label: str) -> str:
     out = []
     for op, text, href in pieces:
+        text = show_controls(text)
         out.append(text if op == "equal" else f"[-{text}-]" if op == "delete" else f"{{+{text}+}}")
         if href in notes and op != "delete":
             out.append(f" ({note_label}: {notes[href]} -> {href})")

@@ -83,6 +83,11 @@ def _text(v):
     return None if isinstance(v, str) else "must be text"
 
 
+def _scalar(v):
+    # YAML reads an unquoted hash such as 1234e567 as a number: what matters is that it is one value.
+    return None if isinstance(v, (str, int, float)) and not isinstance(v, bool) else "must be text"
+
+
 def _nonempty_text(v):
     return None if isinstance(v, str) and v.strip() else "must be non-empty text"
 
@@ -130,15 +135,15 @@ def _lagging(v):
 def _lang_list(v):
     if not isinstance(v, list) or not v:
         return "must be a list of language codes, the source language first"
-    bad = next((x for x in v if name_problem("language code", x)), None)
-    return None if bad is None else name_problem("language code", bad)
+    bad = [x for x in v if name_problem("language code", x)]
+    return name_problem("language code", bad[0]) if bad else None
 
 
 def _id_list(v):
     if not isinstance(v, list) or not v:
         return "must be a list of clause ids in reading order"
-    bad = next((x for x in v if name_problem("clause id", x)), None)
-    return None if bad is None else name_problem("clause id", bad)
+    bad = [x for x in v if name_problem("clause id", x)]
+    return name_problem("clause id", bad[0]) if bad else None
 
 
 def _ids_or_one(v):
@@ -206,8 +211,8 @@ CLAUSE = (
     Field("id", "clause id", lambda v: name_problem("clause id", v), True, "a stable id such as data-we-collect; never reuse an old one",
           missing="clause has no 'id'"),
     Field("title", "text", _nonempty_text, True, "the clause heading", missing="clause has no 'title'"),
-    Field("source_hash", "text", _text, rule="translations: the hash of the source clause translated"),
-    Field("translation_of", "text", _text, rule="translations: the source clause's id, if it differs"),
+    Field("source_hash", "text", _scalar, rule="translations: the hash of the source clause translated"),
+    Field("translation_of", "text", _scalar, rule="translations: the source clause's id, if it differs"),
     *(Field(k, "text, list or mapping", _fact, rule="a fact that drives classification") for k in FACT_KEYS),
 )
 

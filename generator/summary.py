@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from .facts import fact_items, is_sensitive
 from . import i18n
 from .model import PolicyText, memo_by_identity
+from .redline import md_literal
 
 ROWS = ("data_categories", "purposes", "legal_bases", "controllers", "processors", "recipients", "transfers",
         "retention", "rights", "contacts")
@@ -348,7 +349,8 @@ def summary_text(summary: Summary) -> str:
 
 
 def _md(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+    """A value from the policy in Markdown: literal text (see ``redline.md_literal``), one line."""
+    return md_literal(s).replace("\n", " ")
 
 
 def summary_markdown(summary: Summary) -> str:

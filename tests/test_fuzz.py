@@ -275,3 +275,96 @@ def test_rendering_chunk_by_chunk_gives_the_whole_texts_html(blocks, fresh):
     if fresh:
         render._CHUNKS.clear()
     assert render._convert_chunked(text) == render._convert(text)
+
+
+# --- the ledger and the manifest against the declared schema (generator/schema.py) -------------
+
+WITHDRAWAL_KEYS = ["effective", "withdrawn_on", "justification", "content"]
+YAML_SNIPPETS = st.sampled_from(["!!binary aGVsbG8=", "&a [1, 2]", "*a", "!!python/object:os.system x", "[", "{",
+                                 "'2027-02-30'", "2027-02-30", "~", "yes", "0x1F", "1e400", "\"\\u202e\"",
+                                 "'" + "x" * 300 + "'", "|\n  block\n", ">-\n  folded\n"])
+
+
+@SETTINGS
+@given(st.lists(st.fixed_dictionaries({}, optional={k: VALUES for k in RELEASE_KEYS}), max_size=3),
+       st.lists(st.fixed_dictionaries({}, optional={k: VALUES for k in WITHDRAWAL_KEYS}), max_size=2))
+@example([{"effective": "2023-01-01", "level": "minor", "content": {"en": "a" * 64}}],
+         [{"effective": "2023-01-01", "withdrawn_on": "2022-12-01", "justification": "x"}])
+@example([], [{"effective": "2024-02-30", "withdrawn_on": "2024-01-01", "justification": ""}])
+def test_parse_ledger_values_fit_the_schema(entries, withdrawn):
+    """Whatever the ledger holds, what the parser returns has the schema's types, and every
+    finding points into the file."""
+    from datetime import date
+
+    from policygen.fragments import parse_ledger
+    from policygen.model import LEVELS
+
+    text = dump({"releases": entries, "withdrawn": withdrawn})
+    findings = []
+    releases, withdrawals = parse_ledger(text, "policy_src/acme/en/x.md", findings)
+    assert_findings_point_into(text, findings)
+    for r in releases:
+        assert isinstance(r.effective, date) and r.level in LEVELS
+        assert r.computed_level is None or r.computed_level in LEVELS
+        assert r.justification is None or isinstance(r.justification, str)
+        assert isinstance(r.summary, str) and isinstance(r.backfill, bool)
+        assert r.hashes and all(isinstance(k, str) and len(v) == 64 for k, v in r.hashes.items())
+        assert all(isinstance(ids, list) for ids in r.stale.values())
+        assert isinstance(r.record, str)
+    for w in withdrawals:
+        assert w.on < w.effective and w.justification.strip()
+    assert len({r.effective for r in releases}) == len(releases)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(RELEASE_KEYS), YAML_SNIPPETS), max_size=4), st.booleans())
+@example([("justification", "!!binary aGVsbG8=")], True)
+@example([("summary", "&a [1, 2]")], False)
+def test_parse_ledger_never_crashes_on_raw_yaml(pairs, aliased):
+    """Hand-written YAML (tags, anchors, broken brackets, impossible dates) in a real entry."""
+    from policygen.fragments import parse_ledger
+
+    entry = "- effective: '2023-01-01'\n  level: minor\n  content:\n    en: " + "a" * 64 + "\n"
+    entry += "".join(f"  {k}: {v}\n" if "\n" not in v else f"  {k}: {v.replace(chr(10), chr(10) + '  ')}\n"
+                     for k, v in pairs)
+    text = ("base: &a [x, y]\n" if aliased else "") + "releases:\n" + entry
+    findings = []
+    parse_ledger(text, "policy_src/acme/en/x.md", findings)
+    assert_findings_point_into(text, findings)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(["2020-01-01", "2021-01-01", "2022-01-01", "2023-01-01"]),
+                          st.sampled_from(["minor", "notice", "bogus"]), st.booleans()), max_size=6))
+def test_ledger_entries_read_incrementally_as_a_whole_parse_would(steps):
+    """Each commit's ledger, read from the one before it (appended entries parsed alone), holds
+    the records a whole parse gives: the append-only check compares those records."""
+    from policygen.versions import _ledger_entries, read_ledger
+
+    class Src:
+        def __init__(self, text):
+            self.data = text.encode()
+
+        def read(self, _path):
+            return self.data
+
+    text, before = "# ledger\nreleases:\n", None
+    for day, level, comment in steps:
+        text += ("# note\n" if comment else "") + f"- effective: '{day}'\n  level: {level}\n  content:\n    en: {'b' * 64}\n"
+        entries, before = _ledger_entries(Src(text), "acme", before)
+        assert entries == {r.key: r.record for r in read_ledger(Src(text), "acme", [])}, text
+
+
+@SETTINGS
+@given(st.sampled_from(MANIFEST_KEYS), YAML_SNIPPETS | st.text(max_size=40))
+def test_manifest_values_of_any_shape_give_findings_with_lines(key, raw):
+    from policygen.fragments import parse_manifest
+
+    text = f"languages: [en]\nclauses: [intro]\n{key}: {raw}\n" if key not in ("languages", "clauses") \
+        else f"languages: [en]\nclauses: [intro]\n".replace(f"{key}: [", f"{key}: [{raw!r}, ")
+    findings = []
+    m = parse_manifest(text, "policy_src/acme/en/x.md", findings, "acme")
+    assert_findings_point_into(text, findings)
+    if m is not None:
+        assert all(isinstance(x, str) for x in (*m.languages, *m.clauses))
+        assert isinstance(m.notice_days, int) and m.notice_days >= 0

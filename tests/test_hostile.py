@@ -207,3 +207,115 @@ def test_git_replace_of_a_released_clause_is_not_followed(released):
     run(["build", "--date", TODAY, "--out", "site", "--no-cache"], cwd=released)
     page = (released / "site/en/acme/2023-01-01/index.html").read_text(encoding="utf-8")
     assert "Never write to" not in page and "Write to" in page
+
+
+# --- Markdown output for pull-request comments -----------------------------------------------
+
+MD_CLAUSE = """---
+id: extras
+title: "Extras @octocat ![t](https://evil.example/title.png)"
+purposes:
+- 'analytics <!-- and sale of your data to data brokers -->'
+- '@octocat ![pixel](https://evil.example/p.png) <img src=https://evil.example/i.png>'
+---
+
+We show ![tracker](https://evil.example/pixel.png) and [our help page](https://evil.example/phish).
+Ask @octocat. <script>alert(1)</script> <img src=https://evil.example/x.png> <!-- hidden words -->
+The fee is \u202eten\u202c euros.
+"""
+
+
+@pytest.fixture
+def md_project(released):
+    write(released / "policy_src/acme/en/extras.md", MD_CLAUSE)
+    manifest = released / "policy_src/acme/policy.yml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("- contact-us", "- contact-us\n- extras"),
+                        encoding="utf-8")
+    return released
+
+
+def rendered(md_text: str):
+    import markdown
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(markdown.markdown(md_text, extensions=["tables"]), "html.parser")
+
+
+def assert_literal(md_text: str):
+    soup = rendered(md_text)
+    html_out = str(soup)
+    assert not soup.find_all(["img", "script", "iframe", "style"]), html_out
+    assert "<!--" not in html_out, html_out  # no comment can hide words
+    for a in soup.find_all("a"):  # no link hides its target
+        assert a["href"] in a.get_text() or a["href"] in a.parent.get_text(), a.parent
+    text = soup.get_text()
+    assert "@octocat" not in text and "@\u2060octocat" in text  # shown, never a mention
+    assert "\u202e" not in text
+    return text
+
+
+def test_diff_md_renders_every_value_as_literal_text(md_project):
+    out = run(["diff", "latest", "draft", "--policy", "acme", "--format", "md"], cwd=md_project).stdout
+    text = assert_literal(out)
+    assert "and sale of your data to data brokers" in text
+    assert "![pixel](https://evil.example/p.png)" in text and "![t](https://evil.example/title.png)" in text
+    assert "https://evil.example/phish" in text
+    assert "<U+202E>ten<U+202C>" in text
+
+
+def test_summary_md_renders_every_value_as_literal_text(md_project):
+    out = run(["summary", "--policy", "acme", "--version", "draft", "--format", "md"], cwd=md_project).stdout
+    text = assert_literal(out)
+    assert "analytics <!-- and sale of your data to data brokers -->" in text
+
+
+def test_bidi_controls_are_flagged_by_check_and_shown_in_text_diffs(md_project):
+    proc = run(["check"], cwd=md_project)
+    clause = md_project / "policy_src/acme/en/extras.md"
+    assert (f"policy_src/acme/en/extras.md:{line_of(clause, 'The fee')}: warning: invisible bidirectional control "
+            "character U+202E") in proc.stdout
+    out = run(["diff", "latest", "draft", "--policy", "acme"], cwd=md_project).stdout
+    assert "\u202e" not in out and "<U+202E>ten<U+202C>" in out
+
+
+# --- what the built site is written with -------------------------------------------------------
+
+def test_site_files_are_world_readable_under_umask_077(released):
+    import subprocess
+
+    from conftest import GIT_ENV, policygen_exe
+
+    subprocess.run([policygen_exe(), "build", "--date", TODAY, "--out", "site"], cwd=released, check=True,
+                   env={**os.environ, **GIT_ENV}, capture_output=True, preexec_fn=lambda: os.umask(0o077))
+    site = released / "site"
+    modes = {p.relative_to(site).as_posix(): p.stat().st_mode & 0o777 for p in [site, *site.rglob("*")]}
+    wrong = {p: oct(m) for p, m in modes.items()
+             if m != (0o755 if (site / p).is_dir() else 0o644)}
+    assert not wrong, list(wrong.items())[:5]
+
+
+def test_pdf_header_prints_the_title_as_written(released):
+    manifest = released / "policy_src/acme/policy.yml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(re.sub(r"(?m)^title:.*\n(  en: .*\n)?", 'title:\n  en: "Terms <&> \\"Privacy\\""\n', text, 1),
+                        encoding="utf-8")
+    commit_all(released, "Title", date="2023-06-01")
+    run(["release", "--policy", "acme", "--effective", "2023-07-01", "--backfill", "--allow-unchanged"], cwd=released)
+    commit_all(released, "Release", date="2023-06-02")
+    run(["build", "--date", TODAY, "--out", "site"], cwd=released)
+    page = (released / "site/en/acme/2023-07-01/index.html").read_text(encoding="utf-8")
+    css = re.search(r"@top-left \{ content: (\"[^\n]*?\"); \}", page).group(1)
+    # A CSS string: what Chromium prints in the header is the title itself, not HTML entities.
+    assert "&lt;" not in css and "&amp;" not in css and "&quot;" not in css, css
+    assert css == r'"Terms \3c \26 \3e  \"Privacy\""', css
+
+
+def test_readme_documents_the_schema_and_the_name_patterns():
+    from conftest import ROOT
+    from policygen import schema
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for table in (schema.MANIFEST, schema.CLAUSE, schema.RELEASE, schema.WITHDRAWAL):
+        assert schema.reference_table(table) in readme
+    for kind, (pattern, rule) in schema.NAME_PATTERNS.items():
+        assert f"| {kind} | `{pattern.pattern}` | {rule} |" in readme

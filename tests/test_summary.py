@@ -307,7 +307,7 @@ def test_diff_text_and_md_have_a_summary_changes_section(acme):
     assert "  + transfer to Singapore  [sharing-transfers]\n" in section
     assert "  retention of account data 1 year -> 3 years  [long-keep-data]\n" in section
     md = run(["diff", "2024-01-01", "2025-01-01", "--policy", "acme", "--format", "md"], cwd=acme).stdout
-    assert "\n### Summary changes\n\n- + precise location (sensitive) (`data-collect`)\n" in md
+    assert "\n### Summary changes\n\n- + precise location \\(sensitive\\) (`data-collect`)\n" in md
     page = BeautifulSoup(run(["diff", "2024-01-01", "2025-01-01", "--policy", "acme", "--format", "html"],
                              cwd=acme).stdout, "html.parser")
     assert [li.get_text() for li in page.select(".pg-ds-changes li")][:2] == [

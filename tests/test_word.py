@@ -641,3 +641,46 @@ def test_word_paragraphs_typed_like_list_items_stay_paragraphs(project):
     from policygen.blocks import blocks
 
     assert [b[0] for b in blocks(body.split("---\n", 2)[2])] == ["p", "p"]
+
+
+# --- golden: the redline's document.xml, reviewed once ---------------------------------------
+
+GOLDEN_OLD = {"en": ("We collect your name and email address.\n\n- Account data\n- Device data\n\n"
+                     "| Data | Kept for |\n|---|---|\n| Email | 2 years |\n\nRead [the notice](https://example.com/n)."),
+              "zh-CN": "我们收集您的姓名和电子邮件地址。\n\n- 账户信息\n- 设备信息\n\n| 数据 | 保存期限 |\n|---|---|\n| 邮箱 | 2 年 |"}
+GOLDEN_NEW = {"en": ("We collect your **name**, phone number and email address.\n\n- Account data\n\n### Retention\n\n"
+                     "| Data | Kept for |\n|---|---|\n| Email | 3 years |\n| Phone | 1 year |\n\n"
+                     "Read [the notice](https://example.com/n) now."),
+              "zh-CN": ("我们收集您的姓名、电子邮件地址和手机号码。\n\n- 账户信息\n\n### 保存期限\n\n"
+                        "| 数据 | 保存期限 |\n|---|---|\n| 邮箱 | 3 年 |\n| 手机号码 | 1 年 |")}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_redline_document_golden(lang):
+    from datetime import date
+
+    from lxml import etree
+    from test_golden import check_golden
+
+    from policygen.classify import classify
+    from policygen.diff import diff_policy
+    from policygen.docxout import redline_docx
+    from policygen.model import Clause, Manifest, PolicyText
+
+    m = Manifest(id="acme", titles={"en": "Privacy Policy", "zh-CN": "隐私政策"}, languages=("en", "zh-CN"),
+                 clauses=("collect",), numbering="roman")
+    title = {"en": "Data We Collect", "zh-CN": "我们收集的信息"}[lang]
+    old, new = (PolicyText(manifest=m, lang=lang, clauses=(Clause("collect", title, body[lang]),))
+                for body in (GOLDEN_OLD, GOLDEN_NEW))
+    data = redline_docx(old, new, lang=lang, old_ref="2024-01-01", old_effective=date(2024, 1, 1),
+                        new_ref="2025-01-01", new_effective=date(2025, 1, 1),
+                        cls=classify(diff_policy(old, new, lang), m), when=date(2025, 1, 1))
+    with zipfile.ZipFile(__import__("io").BytesIO(data)) as z:
+        xml = etree.tostring(etree.fromstring(z.read("word/document.xml")), pretty_print=True, encoding="unicode")
+    check_golden(f"redline-{lang}.document.xml", xml)
+
+
+def test_word_encrypted_or_old_doc_is_a_clear_error(project):
+    (project / "draft.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    proc = run(["import", "draft.docx", "--policy", "acme", "--lang", "en"], cwd=project, check=False)
+    assert proc.returncode == 2 and "password-protected" in proc.stderr and "Traceback" not in proc.stderr
