@@ -156,22 +156,45 @@ def to_atx(lines: list[str], level_of=lambda lv: lv) -> list[str]:
 
 # --- date lines ------------------------------------------------------------------------
 
-MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
-                                            "september", "october", "november", "december"])}
-_MONTH = r"(?P<mon>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*)\.?"
+def _month_names() -> dict:
+    """Month name or abbreviation (lower case, no dot) -> number, in the languages policies
+    are written in (Babel's CLDR names: "march", "mar", "märz", "mars", "marzo", "maart" ...)."""
+    from babel.dates import get_month_names
+
+    out = {"sept": 9}
+    for loc in ("en", "de", "fr", "es", "it", "pt", "nl"):
+        for width in ("wide", "abbreviated"):
+            for n, name in get_month_names(width, locale=loc).items():
+                out.setdefault(name.lower().rstrip("."), n)
+    return out
+
+
+MONTHS = _month_names()
+_MONTH = r"(?P<mon>[^\W\d_]{3,}\.?)"
+_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th|er|\.|º)?"
 DATE_PATTERNS = [
     re.compile(r"(?P<y>\d{4})\s*[./\-年]\s*(?P<m>\d{1,2})\s*[./\-月]\s*(?P<d>\d{1,2})\s*日?"),
     re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})", re.I),
-    re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?\s+" + _MONTH + r",?\s+(?P<y>\d{4})", re.I),
+    # "1 March 2025", "16th of June, 2023", "1. März 2025", "1er mars 2025", "1 de marzo de 2025"
+    re.compile(_DAY + r"(?:\s+of|\s+de)?\s+" + _MONTH + r"(?:\s+de)?,?\s+(?P<y>\d{4})", re.I),
     re.compile(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})"),
-    re.compile(_MONTH + r",?\s+(?P<y>\d{4})", re.I),  # "April 2024": the first of the month
+    re.compile(_MONTH + r"(?:\s+de)?,?\s+(?P<y>\d{4})", re.I),  # "April 2024": the first of the month
 ]
-# What a line says before its date: "Last updated:", "Effective as of", "生效日期：" ...
+# What a line says before its date: "Last updated:", "Effective as of", "Stand:", "生效日期：" ...
 DATE_LEAD_RE = re.compile(
     r"^(?:date\s+when\s+this\s+.{0,40}?|this\s+(?:privacy\s+)?(?:policy|notice|statement)\s+(?:is|was)\s+)?"
     r"(?:(?:last|page|policy)\s+)?(?:updated?|effective|revised|modified|amended|date(?:\s+modified)?|version)"
     r"(?:\s+and\s+effective)?(?:\s+(?:date|starting|as\s+of|on|from|since))?\s*[:：]?\s*"
-    r"|^(?:最近更新|最后更新|更新日期|更新时间|生效日期|生效时间|发布日期|版本日期)\s*[:：]?\s*", re.I)
+    r"|^(?:stand|zuletzt\s+(?:aktualisiert|geändert)(?:\s+am)?|letzte\s+(?:aktualisierung|änderung)|gültig\s+ab"
+    r"|in\s+kraft\s+seit|aktualisiert\s+am|datum\s+des\s+inkrafttretens"
+    r"|dernière\s+mise\s+à\s+jour(?:\s+le)?|mise\s+à\s+jour(?:\s+le)?|mis\s+à\s+jour\s+le"
+    r"|en\s+vigueur\s+(?:à\s+compter\s+du|depuis\s+le|le|du)|date\s+d['’]entrée\s+en\s+vigueur"
+    r"|última\s+(?:actualización|modificación)|fecha\s+de\s+(?:entrada\s+en\s+vigor|actualización|vigencia)"
+    r"|vigente\s+desde|actualizado\s+el|en\s+vigor\s+desde)\s*[:：]?\s*"
+    r"|^(?:最近更新|最后更新|更新日期|更新时间|生效日期|生效时间|发布日期|版本日期|修订日期|最后修订"
+    r"|最終更新日|最終改定日|改定日|施行日|制定日|更新日|発効日)\s*[:：]?\s*", re.I)
+# Of several date lines, the one saying when the text takes effect wins.
+EFFECTIVE_RE = re.compile(r"effective|生效|gültig|in\s+kraft|en\s+vigueur|vigor|vigente|施行|発効", re.I)
 
 
 def _parse_date(text: str) -> tuple[date, int] | None:
@@ -181,8 +204,9 @@ def _parse_date(text: str) -> tuple[date, int] | None:
         if not m:
             continue
         g = m.groupdict()
-        month = int(g["m"]) if g.get("m") else MONTHS.get(g["mon"].lower()) or next(
-            (v for k, v in MONTHS.items() if k.startswith(g["mon"].lower()[:3])), None)
+        month = int(g["m"]) if g.get("m") else MONTHS.get(g["mon"].lower().rstrip("."))
+        if month is None:  # a word that is no month's name
+            continue
         day = int(g["d"]) if g.get("d") else 1
         if g.get("m") and rx is DATE_PATTERNS[3] and month > 12:  # 25/04/2024: day first
             month, day = day, month

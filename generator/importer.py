@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .errors import PolicyError
-from .headings import (ANCHOR_LINK_RE, PSEUDO_LEVEL, clean_inline, date_from_line, find_bold_headings,
+from .headings import (ANCHOR_LINK_RE, EFFECTIVE_RE, PSEUDO_LEVEL, clean_inline, date_from_line, find_bold_headings,
                        find_headings, to_atx, written_ids)
 
 ROMAN_RE = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"
@@ -213,8 +213,9 @@ def parse_text(text: str) -> ImportedPolicy:
 
 # --- Markdown -------------------------------------------------------------------------
 
-# "1.", "IV.", "2.3" and Chinese "一、" (as the site numbers Chinese clauses)
-NUM_PREFIX_RE = re.compile(rf"^\s*(?:{ROMAN_RE}|\d{{1,2}}(?:\.\d{{1,2}})*|[〇一二三四五六七八九十百]{{1,4}}(?=、))\s*[.、．)]\s*(?=\S)")
+# "1.", "IV.", "2.3", Chinese "一、" (as the site numbers Chinese clauses) and "第三条" / "第1章"
+NUM_PREFIX_RE = re.compile(rf"^\s*(?:(?:{ROMAN_RE}|\d{{1,2}}(?:\.\d{{1,2}})*|[〇一二三四五六七八九十百]{{1,4}}(?=、))\s*[.、．)]"
+                           rf"|第\s*(?:[〇一二三四五六七八九十百]{{1,4}}|\d{{1,3}})\s*[条章节部分]+)\s*(?=\S)")
 # A first heading that names the document ("GitHub Privacy Statement") is its title.
 TITLE_WORDS_RE = re.compile(r"privacy|policy|notice|statement|cookie|data protection|personal (data|information)"
                             r"|datenschutz|confidentialit|privacidad|privacy|プライバシー|個人情報|隐私|个人信息|隱私",
@@ -228,9 +229,23 @@ INVISIBLE_RE = re.compile(r"<!--.*?-->|<a\b[^>]*>\s*</a>|^\s*([-*_]\s*){3,}$|&nb
 
 def _strip_number(title: str) -> tuple[str, str]:
     m = NUM_PREFIX_RE.match(title)
-    if m and m.group(0).strip().rstrip(".、．)").strip():
-        return title[m.end():].strip(), m.group(0).strip().rstrip(".、．)").strip()
+    num = re.sub(r"^第\s*|\s*[条章节部分]+$", "", m.group(0).strip().rstrip(".、．)").strip()) if m else ""
+    if num:
+        return title[m.end():].strip(), num
     return title.strip(), ""
+
+
+def _arabic(number: str) -> str:
+    """A clause number as digits: "三" -> "3", "二十一" -> "21", "IV" -> "4"."""
+    if number.isdigit():
+        return number
+    if re.fullmatch(ROMAN_RE, number):
+        return str(roman_to_int(number))
+    digits = {d: i for i, d in enumerate("〇一二三四五六七八九")}
+    tens, _, ones = number.partition("十")
+    if "十" in number:
+        return str((digits.get(tens, 1) if tens else 1) * 10 + (digits.get(ones, 0) if ones else 0))
+    return str(digits[number]) if number in digits else re.sub(r"\W", "-", number)
 
 
 def renders_nothing(md: str) -> bool:
@@ -303,7 +318,7 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
     for i in range(pre_end):
         found = date_from_line(lines[i]) if lines[i].strip() else None
         if found:
-            dated.append((i, found, "effective" in lines[i].lower() or "生效" in lines[i]))
+            dated.append((i, found, bool(EFFECTIVE_RE.search(lines[i]))))
     if dated:
         i, found, _ = next((d for d in dated if d[2]), dated[0])
         if policy.effective is None:
@@ -551,6 +566,8 @@ def assign_ids(sections: list, existing: list, overrides: dict | None = None, th
             result.append(out[i])
             continue
         base = s.explicit_id or (slugify(s.title) if s.title else "introduction")
+        if base == "clause" and s.number:  # a title with no Latin letters (Chinese): its number
+            base = f"clause-{_arabic(s.number)}"
         cid, n = base, 2
         while cid in taken:
             cid, n = f"{base}-{n}", n + 1

@@ -148,3 +148,36 @@ def test_reimport_keeps_ids_by_text_and_heading_and_map(project):
     assert manifest_and_files(project, "p")[0]["clauses"][-1] == "contact" and "by --map" in out
     bad = run(["import", "v3.md", "--policy", "p", "--lang", "en", "--map", "nope=support"], cwd=project, check=False)
     assert bad.returncode == 2 and "has no clause 'nope'" in bad.stderr
+
+
+ZH = """# 示例公司隐私政策
+
+更新日期：2025年1月15日
+
+生效日期：2025年2月1日
+
+## 第一条 我们收集的信息
+
+我们收集您的姓名和手机号码。
+
+## 第二条 我们如何使用信息
+
+用于提供服务。
+
+## 第三条 联系我们
+
+请发送邮件至 privacy@example.cn。
+"""
+
+
+def test_chinese_policy_numbers_title_and_dates(project):
+    (project / "zh.md").write_text(ZH, encoding="utf-8")
+    out = run(["import", "zh.md", "--policy", "zh", "--lang", "zh-CN"], cwd=project).stdout
+    base = project / "policy_src" / "zh"
+    manifest = yaml.safe_load((base / "policy.yml").read_text(encoding="utf-8"))
+    assert manifest["title"]["zh-CN"] == "示例公司隐私政策"
+    assert manifest["numbering"] == "decimal" and manifest["clauses"] == ["clause-1", "clause-2", "clause-3"]
+    titles = [yaml.safe_load((base / "zh-CN" / f"{c}.md").read_text(encoding="utf-8").split("---")[1])["title"]
+              for c in manifest["clauses"]]
+    assert titles == ["我们收集的信息", "我们如何使用信息", "联系我们"]
+    assert "--effective 2025-02-01" in out  # the effective date wins over the update date
