@@ -142,8 +142,15 @@ def retranslate(project: Path, cid: str | None = None, policy: str = "acme", lan
         if cid is not None and clause.id != cid:
             continue
         p = clause_path(project, lang, clause.id, policy)
-        p.write_text(re.sub(r"source_hash: \S+", f"source_hash: '{source_hash(clause)}'", p.read_text(encoding="utf-8")),
+        p.write_text(re.sub(r"source_hash: \S+", hash_line(source_hash(clause)), p.read_text(encoding="utf-8")),
                      encoding="utf-8")
+
+
+def hash_line(value: str) -> str:
+    """``source_hash: ...`` as policygen writes it: quoted only where YAML would read a number."""
+    import yaml
+
+    return yaml.safe_dump({"source_hash": value}).strip()
 
 
 def soup(site: Path, path: str):

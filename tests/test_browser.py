@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from conftest import GIT_ENV, SEEDS, commit_all, git, run, write
+from conftest import GIT_ENV, SEEDS, commit_all, git, hash_line, run, write
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ def _source_hash(project: Path, cid: str) -> str:
 def _translate(project: Path, cid: str, title: str, body: str, facts: str = "") -> None:
     """Write the zh-CN clause, recording the hash of the en clause it translates."""
     write(_clause(project, "zh-CN", cid),
-          f"---\nid: {cid}\ntitle: {title}\nsource_hash: '{_source_hash(project, cid)}'\n{facts}---\n\n{body}\n")
+          f"---\nid: {cid}\ntitle: {title}\n{hash_line(_source_hash(project, cid))}\n{facts}---\n\n{body}\n")
 
 
 @pytest.fixture(scope="module")
