@@ -187,7 +187,13 @@ def scrolling_tables(html: str, label: str) -> str:
     scrolled from the keyboard: it takes focus), so a wide table never widens the page."""
     if "<table" not in html:
         return html
-    region = f'<div class="pg-scroll" role="region" tabindex="0" aria-label="{html_escape(label)}"><table'
+    count = iter(range(1, 1000))
+
+    def region(_m) -> str:  # each region's name is its own: "Table in X", "Table in X (2)"
+        n = next(count)
+        name = label if n == 1 else f"{label} ({n})"
+        return f'<div class="pg-scroll" role="region" tabindex="0" aria-label="{html_escape(name)}"><table'
+
     return TABLE_CLOSE.sub("</table></div>", TABLE_OPEN.sub(region, html))
 
 

@@ -499,6 +499,8 @@ def test_axe_finds_nothing_serious_on_any_page_type(browser, base_url, lang, wid
         if kind == "compare":
             found[kind] = _axe(page)
             page.locator('button.pg-view[data-view="side"]').click()
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(300)  # Material's own transitions (hover, focus) settle
             states = ["compare side by side"]
         if kind == "upcoming":
             page.locator("details.pg-ds summary").click()  # the full data-practices table
