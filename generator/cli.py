@@ -185,6 +185,8 @@ def serve(src, config_file, dev_addr, as_of):
         with os.fdopen(fd, "w") as fh:
             fh.write(DEFAULT_CONFIG)
     docs_dir = site_docs_dir(config_file, src)  # an existing site's own docs_dir is kept
+    host = dev_addr if ":" in dev_addr else f"{dev_addr}:8000"
+    click.echo(f"Serving the policy site, draft included, on http://{host}/ (Ctrl+C to stop)", err=True)
     mk_serve(config_file=config_file, dev_addr=dev_addr, livereload=True, **({"docs_dir": docs_dir} if docs_dir else {}))
 
 

@@ -83,6 +83,11 @@ def release_gate(src_dir: str, policy: str, today: date, base: str | None = None
     if base:
         known = _base_keys(repo, base, policy)
         added = [v for v in versions if v.key not in known]
+        _releases, base_withdrawn = read_ledger_full(repo.source(repo.resolve(base)), policy, [])
+        for w in withdrawn:
+            if w.key not in {x.key for x in base_withdrawn}:
+                # A reviewer should see it: readers may have seen the version announced.
+                result.notes.append(f"withdrawn release {w.key} (on {w.on.isoformat()}): {w.justification}")
     else:
         added = [v for v in versions if v.commit is None]
     for v in added:

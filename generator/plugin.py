@@ -225,13 +225,12 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             # The first page compiles the theme's templates (or reads them from the cache
             # folder); the workers inherit them.
             self._write(outputs[0])
-            # Each worker starts with the parent's counts: it sends back its own.
-            before, rejected = self.reused, self._rejected()
+            # Each worker starts with the parent's counts and sends back what each share added
+            # (a busy machine may give one worker two shares).
+            self._counted = (self.reused, self._rejected())
             diffmemo.flush()  # each worker then keeps only the diffs it makes
             self.running = start_forked(self._write, split(outputs[1:], jobs, group=lambda o: o.group),
-                                        finish=lambda: (self.builder.summaries, self.reused - before,
-                                                        diffmemo.flush(), self._rejected() - rejected),
-                                        logger="mkdocs")
+                                        finish=self._share_done, logger="mkdocs")
 
     def _finish_outputs(self) -> None:
         running, self.running = self.running, None
@@ -246,6 +245,14 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         diffmemo.close()
         self.stats["reused"] = self.reused
         self.stats["rejected"] = rejected + self._rejected()
+
+    def _share_done(self) -> tuple:
+        """In a worker, when a share is done: the change summaries, how many outputs it took
+        from the cache folder and how many entries there failed their check (since the last
+        share this process did), after handing over the diffs it made."""
+        reused, rejected = self.reused - self._counted[0], self._rejected() - self._counted[1]
+        self._counted = (self.reused, self._rejected())
+        return self.builder.summaries, reused, diffmemo.flush(), rejected
 
     def _rejected(self) -> int:
         return self.disk.rejected if self.disk is not None else 0

@@ -187,7 +187,13 @@ def scrolling_tables(html: str, label: str) -> str:
     scrolled from the keyboard: it takes focus), so a wide table never widens the page."""
     if "<table" not in html:
         return html
-    region = f'<div class="pg-scroll" role="region" tabindex="0" aria-label="{html_escape(label)}"><table'
+    count = iter(range(1, 1000))
+
+    def region(_m) -> str:  # each region's name is its own: "Table in X", "Table in X (2)"
+        n = next(count)
+        name = label if n == 1 else f"{label} ({n})"
+        return f'<div class="pg-scroll" role="region" tabindex="0" aria-label="{html_escape(name)}"><table'
+
     return TABLE_CLOSE.sub("</table></div>", TABLE_OPEN.sub(region, html))
 
 
@@ -527,6 +533,10 @@ class SiteBuilder:
             "archive_href": rel(url, self.url(lang, m.id, "archive")),
             "superseded": superseded, "is_upcoming": is_upcoming,
             "current_href": rel(url, self.url(lang, m.id)),
+            # a version not yet in force links to what it changes (its menu lists the one before it)
+            "changes_href": next((rel(url, self.url(lang, m.id, f"compare/{prev}...{x.key}"))
+                                  for x, prev, _state in listing if x.key == v.key and prev), None)
+            if is_upcoming else None,
             "notice": self._notice(p, lang, url, cur, upcoming) if kind == "current" else None,
             "stale": v.release.stale.get(lang) if v.release.stale and lang not in v.release.lagging else None,
             "lagging": self._lagging(v, lang, m, url),
@@ -557,11 +567,24 @@ class SiteBuilder:
                "languages": langs, "archive_href": rel(url, self.url(lang, m.id, "archive")),
                "superseded": False, "is_upcoming": False, "current_href": rel(url, self.url(lang, m.id)),
                "notice": None, "stale": None, "source_lang_name": "", "draft": True,
-               "summary": summary_view(text)}
+               "summary": summary_view(text), "version_label": i18n.t(lang, "draft"),
+               "draft_changes": self._draft_changes(text, versions, lang)}
         html = ENV.get_template("version.html").render(**ctx)
         return Page(src=url + "index.md", url=url, title=f"{m.title(lang)} (draft)", lang=lang, html=html,
                     meta=self._meta(lang, m.title(lang), [{"lang": lg["lang"], "href": lg["href"]} for lg in langs],
                                     noindex=True, search=False), toc=self._clause_toc(m.title(lang), ctx["clauses"]))
+
+    def _draft_changes(self, text: PolicyText, versions, lang: str) -> dict | None:
+        """The draft's redline against the version in force (or the newest release), for a
+        disclosure on the draft page; its clause anchors are prefixed, as the draft's own
+        clauses hold the plain ones."""
+        base = current_version(versions, self.today) or (versions[-1] if versions else None)
+        if base is None or lang not in base.texts:
+            return None
+        d = diff_policy(base.texts[lang], text, lang)
+        body = compare_body(d, classify(d, text.manifest), clause_numbers(text.manifest, text.clauses, lang), lang)
+        body["changed_html"] = [h.replace(' id="', ' id="changes-', 1) for h in body["changed_html"]]
+        return {**body, "since": i18n.format_day(base.effective, lang)}
 
     def archive_page(self, p: PolicySite, lang: str, versions, cur) -> Page:
         m = p.manifest

@@ -403,7 +403,7 @@ def summary_view(text: PolicyText | None) -> dict | None:
                  "sensitive": label(lang, "overview_sensitive", n=len(sens), items=sep.join(i.text(lang) for i in sens))
                  if r.key == "data_categories" and sens else ""} for r in summary.filled]
     return {"caption": label(lang, "caption"), "note": label(lang, "note"), "overview": overview,
-            "show": label(lang, "show_table"),
+            "show": label(lang, "show_table"), "colon": i18n.t(lang, "colon"),
             "sensitive_label": i18n.sensitive_word(lang), "comma": "、" if zh else ", ",
             "space": "" if zh else " ", "rows": rows}
 

@@ -142,7 +142,7 @@ def retranslate(project: Path, cid: str | None = None, policy: str = "acme", lan
         if cid is not None and clause.id != cid:
             continue
         p = clause_path(project, lang, clause.id, policy)
-        p.write_text(re.sub(r"source_hash: \S+", f"source_hash: {source_hash(clause)}", p.read_text(encoding="utf-8")),
+        p.write_text(re.sub(r"source_hash: \S+", f"source_hash: '{source_hash(clause)}'", p.read_text(encoding="utf-8")),
                      encoding="utf-8")
 
 

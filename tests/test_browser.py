@@ -499,6 +499,8 @@ def test_axe_finds_nothing_serious_on_any_page_type(browser, base_url, lang, wid
         if kind == "compare":
             found[kind] = _axe(page)
             page.locator('button.pg-view[data-view="side"]').click()
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(300)  # Material's own transitions (hover, focus) settle
             states = ["compare side by side"]
         if kind == "upcoming":
             page.locator("details.pg-ds summary").click()  # the full data-practices table
@@ -550,3 +552,91 @@ def test_keyboard_reaches_every_control_with_visible_focus(visit):
     assert any(e["tag"] == "SUMMARY" for e in reached), texts
     assert "pg-lang-link" in classes
     assert not unseen, f"focused without a visible outline: {unseen}"
+
+
+# --- what readers read --------------------------------------------------------------------
+
+# Reader-facing text of a page: the article without the reviewers' block.
+READER_TEXT = """() => { const a = document.querySelector('article#pg-main').cloneNode(true);
+    a.querySelectorAll('details.pg-review').forEach(e => e.remove()); return a.innerText; }"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_readers_see_sentences_not_rule_ids(visit, lang):
+    from policygen.classify import RULES
+
+    rule_ids = {r.id for r in RULES} | {"text-ambiguous", "text-contact-detail", "text-clarification", "title-changed"}
+    for kind in ("current", "archive", "compare", "draft", "upcoming"):
+        page = visit.goto(PAGE_TYPES[kind].format(l=lang))
+        text = page.evaluate(READER_TEXT)
+        found = sorted(r for r in rule_ids if re.search(rf"(?<![\w-]){re.escape(r)}(?![\w-])", text))
+        assert not found, (kind, found)
+        assert not re.search(r"\b(under (gdpr|pipl|ccpa)|escalated until)\b|[{}]", text), (kind, text)
+        if kind == "compare":
+            # the reviewers still find the rules and regimes, one click away
+            review = page.locator("details.pg-review")
+            assert review.get_attribute("open") is None
+            assert "transfer-added" in review.text_content() and "under gdpr" in review.text_content()
+            reasons = page.locator(".pg-reasons li").all_inner_texts()
+            assert any(("Germany" if lang == "en" else "德国") in r for r in reasons), reasons
+
+
+# Words a Chinese page may show in Latin letters: the policy's own names, addresses and the
+# language switcher's "English".
+LATIN_OK = re.compile(r"English|ST Machinery Technology \(Foshan\) Co\., Ltd|[\w.+-]+@[\w.-]+|PDF|Cookie|STMT")
+
+
+def test_chinese_pages_have_no_english_interface_text(visit):
+    for kind in ("current", "superseded", "upcoming", "draft", "archive", "compare"):
+        page = visit.goto(PAGE_TYPES[kind].format(l="zh-CN"))
+        page.locator("details.pg-ds summary, details.pg-draft-changes summary").evaluate_all(
+            "els => els.forEach(e => e.parentElement.open = true)")
+        text = LATIN_OK.sub("", page.evaluate(READER_TEXT))
+        words = re.findall(r"[A-Za-z]{3,}", text)
+        assert not words, (kind, words[:20])
+
+
+def test_small_things(visit):
+    # the version menu marks the version shown
+    page = visit.goto(f"/en/{POLICY}/2023-01-01/")
+    page.locator("details.pg-versions summary").click()
+    shown = page.locator('.pg-versions a[aria-current="page"]')
+    assert shown.count() == 1 and "2023" in shown.inner_text()
+    assert page.evaluate("(e) => getComputedStyle(e, '::before').content", shown.element_handle()) != "none"
+    # the draft names itself in the version menu and shows its changes from the version in force
+    page = visit.goto(f"/en/{POLICY}/draft/")
+    assert page.locator("details.pg-versions summary").inner_text().strip() == "Version: Draft"
+    changes = page.locator("details.pg-draft-changes")
+    changes.locator("> summary").click()
+    assert any("Germany" in t for t in changes.locator(".pg-inline ins").all_inner_texts())
+    assert page.locator("[id]").evaluate_all("els => els.length === new Set(els.map(e => e.id)).size")
+    # the page of a version not yet in force links to what it changes
+    page = visit.goto(f"/en/{POLICY}/upcoming/")
+    page.locator(".pg-banner--upcoming a", has_text="See what changes").click()
+    page.wait_for_load_state("load")
+    assert visit.path() == f"/en/{POLICY}/compare/2024-06-01...{UPCOMING}/"
+    # the compare picker says why choosing the same date twice opens nothing
+    form = page.locator("form.pg-compare-picker")
+    form.locator('select[name="old"]').select_option("2024-06-01")
+    form.locator('select[name="new"]').select_option("2024-06-01")
+    form.locator('button[type="submit"]').click()
+    assert form.locator(".pg-picker-msg").inner_text() == "Choose two different versions."
+    assert visit.path() == f"/en/{POLICY}/compare/2024-06-01...{UPCOMING}/"
+    # a one-character change is framed, not only coloured
+    box = page.locator(".pg-inline ins").first
+    assert "inset" in _css(box, "box-shadow")
+
+
+def test_404_page_in_every_language(browser, base_url):
+    ctx = browser.new_context(viewport=VIEWPORT)
+    page = ctx.new_page()
+    resp = page.goto(base_url + "/404.html")
+    assert resp is not None and resp.ok
+    sections = page.locator("article.pg-404 section")
+    assert sections.count() == 2
+    zh = page.locator('article.pg-404 section[lang="zh-CN"]')
+    assert "未找到页面" in zh.inner_text()
+    zh.locator("a").first.click()
+    page.wait_for_load_state("load")
+    assert urlsplit(page.url).path == f"/zh-CN/{POLICY}/"
+    ctx.close()

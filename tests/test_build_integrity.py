@@ -63,7 +63,7 @@ def write_policy(project, newline="\n", edits=()):
     for (lang, cid), (title, body) in texts.items():
         if lang != "en":
             put(base / lang / f"{cid}.md",
-                f"---\nid: {cid}\ntitle: {title}\nsource_hash: {source_hash(project, cid)}\n---\n\n{body}\n")
+                f"---\nid: {cid}\ntitle: {title}\nsource_hash: '{source_hash(project, cid)}'\n---\n\n{body}\n")
 
 
 def make_history(project, newline="\n"):

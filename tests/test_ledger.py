@@ -120,6 +120,8 @@ def test_withdraw_an_announced_release_is_recorded(released):
     assert "withdrawn:" in text and "withdrawn_on: '2026-11-23'" in text and "not collected after all" in text
     assert "effective: '2027-01-15'\n  level" not in text
     commit_all(released, "Withdraw 2027-01-15", date="2026-11-24")
+    gate = run(["gate", "--today", TODAY, "--base", "HEAD~1"], cwd=released).stdout
+    assert "withdrawn release 2027-01-15 (on 2026-11-23): The phone number is not collected after all" in gate
     run(["check"], cwd=released)
     run(["build", "--date", TODAY, "--out", "site"], cwd=released)
     assert not (released / "site/en/acme/2027-01-15").exists()

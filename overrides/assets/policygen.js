@@ -63,8 +63,11 @@ document.addEventListener("submit", function (event) {
   if (a > b) { var t = a; a = b; b = t; }
   var pair = a + "..." + b;
   var pairs = (form.getAttribute("data-pairs") || "").split(" ");
+  var message = form.querySelector(".pg-picker-msg");
   if (a !== b && pairs.indexOf(pair) >= 0) {
     window.location.href = form.getAttribute("data-base") + pair + "/";
+  } else if (message) {  // say why nothing opens (a status region: screen readers read it too)
+    message.textContent = message.getAttribute(a === b ? "data-same" : "data-missing");
   }
 });
 
