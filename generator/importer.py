@@ -285,40 +285,18 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
         else:
             kept.append(h)
     heads = kept
-    # The document's title: the first heading when it names the policy and no text comes
-    # before it, or a single h1.
     first = heads[0] if heads else None
-    h1 = [h for h in heads if h.level == 1]
-    lead = "\n".join(lines[:first.start]) if first else ""
-    # (a heading given an id, "{#privacy-overview}", is a section: exports write them so)
-    names_policy = first is not None and (
-        first.title.casefold() == policy.title.casefold()
-        or (TITLE_WORDS_RE.search(first.title) and not _strip_number(first.title)[1] and len(first.title) <= 90
-            and not ATTR_ID_RE.search(first.raw)))
-    if first and ((names_policy and renders_nothing(_without_dates(lead))) or (len(h1) == 1 and h1[0] is first)):
+    if first and _is_document_title(first, heads, lines, policy.title):
         policy.title = policy.title or first.title
         for i in range(first.start, first.end):
             drop(i, "document title (becomes the policy title)")
         heads = heads[1:]
-    # Clauses are the shallowest heading level used more than once (many real policies
-    # start their sections at ### under a title kept in front matter).
-    counts: dict = {}
-    for h in heads:
-        counts[h.level] = counts.get(h.level, 0) + 1
-    used = sorted(lv for lv, n in counts.items() if n >= 2)
-    level = used[0] if used else min(counts, default=1)
-    # Two or three part titles over many sections: the sections are the clauses.
-    deeper = [lv for lv in used if lv > level and lv < PSEUDO_LEVEL]
-    if counts.get(level, 0) <= 3 and deeper and counts[deeper[0]] >= 3 * counts[level]:
-        level = deeper[0]
+    level = _clause_level(heads)
     section_heads = _numbered_siblings([h for h in heads if h.level == level], heads)
     # Date lines anywhere before the first clause are the effective-date suggestion.
     pre_end = section_heads[0].start if section_heads else min(len(lines), 40)
-    dated = []
-    for i in range(pre_end):
-        found = date_from_line(lines[i]) if lines[i].strip() else None
-        if found:
-            dated.append((i, found, bool(EFFECTIVE_RE.search(lines[i]))))
+    dated = [(i, found, bool(EFFECTIVE_RE.search(lines[i]))) for i in range(pre_end)
+             if lines[i].strip() and (found := date_from_line(lines[i]))]
     if dated:
         i, found, _ = next((d for d in dated if d[2]), dated[0])
         if policy.effective is None:
@@ -354,6 +332,33 @@ def parse_markdown(text: str, base_url: str | None = None) -> ImportedPolicy:
                         "decimal" if numbered else "none")
     _absolute_links(policy, base_url)
     return policy
+
+
+def _is_document_title(first, heads: list, lines: list[str], front_title: str) -> bool:
+    """The first heading is the document's title when it names the policy (or repeats the
+    front matter's title) and no text comes before it, or when it is the only h1. A heading
+    given an id ("{#privacy-overview}") is a section: exports write them so."""
+    names_policy = first.title.casefold() == front_title.casefold() or (
+        TITLE_WORDS_RE.search(first.title) and not _strip_number(first.title)[1] and len(first.title) <= 90
+        and not ATTR_ID_RE.search(first.raw))
+    h1 = [h for h in heads if h.level == 1]
+    return bool(names_policy and renders_nothing(_without_dates("\n".join(lines[:first.start])))) \
+        or (len(h1) == 1 and h1[0] is first)
+
+
+def _clause_level(heads: list) -> int:
+    """Clauses are the shallowest heading level used more than once (many real policies
+    start their sections at ### under a title kept in front matter); two or three part
+    titles over many sections give way to the sections."""
+    counts: dict = {}
+    for h in heads:
+        counts[h.level] = counts.get(h.level, 0) + 1
+    used = sorted(lv for lv, n in counts.items() if n >= 2)
+    level = used[0] if used else min(counts, default=1)
+    deeper = [lv for lv in used if level < lv < PSEUDO_LEVEL]
+    if counts.get(level, 0) <= 3 and deeper and counts[deeper[0]] >= 3 * counts[level]:
+        level = deeper[0]
+    return level
 
 
 def _numbered_siblings(section_heads: list, heads: list) -> list:
