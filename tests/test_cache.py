@@ -103,8 +103,8 @@ def test_an_edited_clause_is_rendered_again(history, tmp_path):
         target.write_text(original.replace("postal address.", "billing address."), encoding="utf-8")
         build(history, tmp_path / "site", cache, draft=True)
         html = draft_page.read_text(encoding="utf-8")
-        article = html[html.index('class="pg-clause"'):]  # the clauses (the sidebar and the draft's changes name them too)
-        data = article[article.index("Data We Collect"):].split("Contact Us")[0]
+        # The clause itself (the contents sidebar and the changes block name it too).
+        data = html[html.index('id="data"'):].split("Contact Us")[0]
         assert "and billing address." in data and "and postal address." not in data
         # The released versions keep their own text.
         released = (tmp_path / "site" / "en" / "acme" / "2024-02-01" / "index.html").read_text(encoding="utf-8")
