@@ -134,8 +134,6 @@ def retranslate(project: Path, cid: str | None = None, policy: str = "acme", lan
     """Mark a translated clause (or all of them) as up to date with its source clause."""
     import re
 
-    import yaml
-
     from policygen.fragments import parse_clause
     from policygen.lint import source_hash
 
@@ -144,8 +142,7 @@ def retranslate(project: Path, cid: str | None = None, policy: str = "acme", lan
         if cid is not None and clause.id != cid:
             continue
         p = clause_path(project, lang, clause.id, policy)
-        # Written as policygen writes it: quoted only where YAML would read a number.
-        line = yaml.safe_dump({"source_hash": source_hash(clause)}).strip()
+        line = hash_line(source_hash(clause))
         p.write_text(re.sub(r"source_hash: \S+", lambda _m: line, p.read_text(encoding="utf-8")), encoding="utf-8")
 
 
