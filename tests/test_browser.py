@@ -640,3 +640,10 @@ def test_404_page_in_every_language(browser, base_url):
     page.wait_for_load_state("load")
     assert urlsplit(page.url).path == f"/zh-CN/{POLICY}/"
     ctx.close()
+
+
+def test_printed_page_has_the_full_summary_table(visit):
+    page = visit.goto(f"/en/{POLICY}/upcoming/")
+    assert not page.locator(".pg-ds__table").is_visible()  # on screen: the one-line overview
+    page.emulate_media(media="print")
+    assert page.locator(".pg-ds__table").is_visible() and not page.locator(".pg-ds__overview").is_visible()
