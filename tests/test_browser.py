@@ -507,6 +507,7 @@ def test_axe_finds_nothing_serious_on_any_page_type(browser, base_url, lang, wid
         if kind == "current":  # Material's search dialog, open
             page.keyboard.press("/")  # Material's shortcut
             page.wait_for_function("document.getElementById('__search').checked")
+            page.wait_for_timeout(400)  # the dialog's opening transition (opacity) settles
         found[states[0]] = _axe(page)
     ctx.close()
     bad = {k: v for k, v in found.items() if v}
