@@ -327,9 +327,18 @@ class ClauseDiff:
     old_ids: tuple = ()  # ... these
 
 
-def _body_diff(old_body: str, new_body: str) -> dict:
+@functools.lru_cache(maxsize=8192)
+def _pair(old_body: str, new_body: str) -> tuple:
+    """Everything a clause diff needs from its two bodies, once per pair and process: the
+    same pair comes back on many compare pages (each version against the one in force)."""
     ob, nb, ops = block_diff(old_body, new_body)
-    return {"old_blocks": ob, "new_blocks": nb, "ops": ops, "segments": flat_segments(ob, nb, ops)}
+    formatting_only = old_body != new_body and reader_view(ob) == reader_view(nb)
+    return ob, nb, ops, tuple(flat_segments(ob, nb, ops)), formatting_only
+
+
+def _body_diff(old_body: str, new_body: str) -> dict:
+    ob, nb, ops, segments, _fmt = _pair(old_body, new_body)
+    return {"old_blocks": ob, "new_blocks": nb, "ops": ops, "segments": list(segments)}
 
 
 @dataclass
@@ -358,7 +367,7 @@ def changed_clause(o, c, is_moved: bool = False, note: str = "", old_ids: tuple 
     """The diff of clause ``o`` (an old clause, or one made of old clauses) to clause ``c``."""
     body_same = o.body == c.body
     body = _body_diff(o.body, c.body)
-    fmt_only = not body_same and (reader_view(body["old_blocks"]) == reader_view(body["new_blocks"]))
+    fmt_only = _pair(o.body, c.body)[4]
     facts = fact_changes(o.facts, c.facts)
     renamed = o.title != c.title
     if body_same and not facts and not renamed and not note:
