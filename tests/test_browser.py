@@ -474,17 +474,13 @@ def test_no_horizontal_overflow_on_phones(browser, base_url, lang):
     assert not wide, f"wider than the screen at 390 px: {wide}"
 
 
-# --- accessibility (axe-core, vendored from npm: tests/vendor/README) ------------------------
-
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-
+# --- accessibility (axe-core from the npm registry: tests/axe.py) ------------------------------
 
 def _axe(page) -> list[str]:
     """Serious and critical violations of axe-core's default rules on the page as it is now."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes'][:3]]} {v['nodes'][0]['failureSummary']}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    from axe import violations
+
+    return violations(page)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
