@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,16 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "Legal Editor", "GIT_AUTHOR_EMAIL": "legal@example
 # The key the cache folder's entries are signed with: the same for the CLI in a subprocess
 # and for tests that open a cache folder themselves (tests/test_cache_trust.py tries others).
 os.environ.setdefault("POLICYGEN_CACHE_KEY", "policygen's tests")
+
+
+def fails(proc, *patterns):
+    """Exit status 2, no traceback, every pattern at the start of a line of the output."""
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 2, text
+    assert "Traceback" not in text
+    for pat in patterns:
+        assert re.search(pat, text, re.M), f"{pat!r} not in:\n{text}"
+    return text
 
 
 def policygen_exe() -> str:

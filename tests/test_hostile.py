@@ -10,19 +10,10 @@ import time
 
 import pytest
 
-from conftest import EN, commit_all, git, import_texts, new_repo, run, write
+from conftest import EN, commit_all, fails, git, import_texts, new_repo, run, write
 
 TODAY = "2026-11-23"
 LEDGER = "policy_src/acme/releases.yml"
-
-
-def fails(proc, *patterns):
-    text = proc.stdout + proc.stderr
-    assert proc.returncode == 2, text
-    assert "Traceback" not in text
-    for pat in patterns:
-        assert re.search(pat, text, re.M), f"{pat!r} not in:\n{text}"
-    return text
 
 
 @pytest.fixture

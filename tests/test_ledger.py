@@ -8,20 +8,10 @@ import shutil
 
 import pytest
 
-from conftest import EN, commit_all, edit, git, import_texts, new_repo, run, write
+from conftest import EN, commit_all, edit, fails, git, import_texts, new_repo, run, write
 
 TODAY = "2026-11-23"
 LEDGER = "policy_src/acme/releases.yml"
-
-
-def fails(proc, *patterns):
-    """Exit status 2, no traceback, every pattern at the start of a line of the output."""
-    text = proc.stdout + proc.stderr
-    assert proc.returncode == 2, text
-    assert "Traceback" not in text
-    for pat in patterns:
-        assert re.search(pat, text, re.M), f"{pat!r} not in:\n{text}"
-    return text
 
 
 @pytest.fixture
