@@ -32,7 +32,7 @@ def test_the_set_is_big_enough_and_covers_every_label():
     assert sum(r["adds"] == "yes" for r in rows) >= 8
 
 
-@pytest.mark.parametrize("row", cases())
+@pytest.mark.parametrize("row", list(cases()))
 def test_pair_meets_its_target(row):
     cls = judge(row["old_text"], row["new_text"])
     assert not misses(row, cls.level), (target(row), cls.level, [(r.rule, r.message[:120]) for r in cls.reasons])
