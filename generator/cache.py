@@ -427,10 +427,11 @@ def site_fingerprint(config, nav) -> str:
         path = getattr(module, "__file__", None) or ""
         h.update(f"plugin {name}: {_folder_version(path) or _file_hash(path)} "
                  f"{_stable(dict(getattr(plugin, 'config', {}) or {}), root)!r}\n".encode())
-    # Modules of the project's own that hooks and plugins imported (a hook's helpers).
+    # Modules of the project's own that hooks and plugins imported (a hook's helpers); not
+    # those of a virtual environment inside the project (named by their distributions).
     for mod_name in sorted(sys.modules):
         path = getattr(sys.modules[mod_name], "__file__", None)
-        if path and _inside(path, root) and path.endswith(".py") and ".venv" not in path.split(os.sep):
+        if path and path.endswith(".py") and _inside(path, root) and _folder_version(path) is None:
             h.update(f"module {os.path.relpath(path, root)}: {_file_hash(path)}\n".encode())
     for ext in config.markdown_extensions or []:
         top = ext.split(".")[0] if isinstance(ext, str) else type(ext).__module__.split(".")[0]
