@@ -7,14 +7,13 @@ import pickle
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import GIT_ENV, commit_all, git, long_history, policygen_exe, run, write
-from test_cache import TODAY, build_at, history, tree  # noqa: F401 - history is a fixture
+from conftest import GIT_ENV, git, long_history, policygen_exe, run, write
+from test_cache import TODAY, history, tree  # noqa: F401 - history is a fixture
 
 KINDS = ("page", "render", "summary", "history", "diffs")
 
@@ -87,13 +86,11 @@ def test_a_tampered_entry_of_any_kind_never_reaches_the_site(history, tmp_path, 
     git(tmp_path, "clone", "-q", str(history), str(project))
     cache = tmp_path / "cache"
     same_as_fresh(project, tmp_path, cache, "first", env={"POLICYGEN_DRAFT": "1"})
-    tampered = 0
     for kind in KINDS:
         found = index_entries(cache, kind)
         assert found, f"the build kept no {kind} entry"
         for entry in found:
             TAMPER[how](entry, cache)
-            tampered += 1
     said = same_as_fresh(project, tmp_path, cache, "tampered", env={"POLICYGEN_DRAFT": "1"})
     assert "pwned-by-cache" not in "".join(p.read_text(encoding="utf-8", errors="replace")
                                            for p in (tmp_path / "tampered-kept").rglob("*") if p.is_file())
