@@ -28,6 +28,7 @@ import marshal
 import os
 import re
 import secrets
+import shutil
 import sys
 import time
 from importlib import metadata, resources
@@ -391,8 +392,6 @@ def _touch(path: str) -> None:
 
 
 def _remove_tree(path: str) -> None:
-    import shutil
-
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path, ignore_errors=True)
     else:
