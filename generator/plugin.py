@@ -222,14 +222,17 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             for o in outputs:
                 self._write(o)
         else:
-            # The first page compiles the theme's templates (or reads them from the cache
-            # folder); the workers inherit them.
-            self._write(outputs[0])
+            # One cheap page (a dated version) compiles the theme's templates here, once: the
+            # workers inherit them. (A feed or an archive would make all of a language's change
+            # summaries while the other CPUs wait.)
+            first = next((i for i, o in enumerate(outputs) if o.page and o.what and o.what[0] == "version"), 0)
+            self._write(outputs[first])
+            outputs = outputs[:first] + outputs[first + 1:]
             # Each worker starts with the parent's counts and sends back what each share added
             # (a busy machine may give one worker two shares).
             self._counted = (self.reused, self._rejected())
             diffmemo.flush()  # each worker then keeps only the diffs it makes
-            self.running = start_forked(self._write, split(outputs[1:], jobs, group=lambda o: o.group),
+            self.running = start_forked(self._write, split(outputs, jobs, group=lambda o: o.group),
                                         finish=self._share_done, logger="mkdocs")
 
     def _finish_outputs(self) -> None:
