@@ -63,8 +63,22 @@ class PolicySite:
     include_draft: bool = False
 
 
-ENV = Environment(loader=PackageLoader("policygen", "templates"), autoescape=select_autoescape(["html", "xml"]),
-                  trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+class _Environment(Environment):
+    """Jinja for policygen's own templates, which read plain dicts: ``x.field`` of a dict is
+    its key, as in Jinja, found without first trying (and failing) the attribute; those
+    failures were a tenth of the time a page takes."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and not hasattr(dict, attribute):
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+ENV = _Environment(loader=PackageLoader("policygen", "templates"), autoescape=select_autoescape(["html", "xml"]),
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
 def rel(from_url: str, to_url: str) -> str:
