@@ -52,13 +52,14 @@ def _filter_attribute(_tag: str, name: str, value: str) -> str | None:
     return value
 
 
+# each tag's attributes, the generic ones included (built once: sanitize runs per rendered piece)
+_TAG_ATTRS = {t: set(ALLOWED_ATTRS.get(t, ())) | ALLOWED_ATTRS["*"] for t in ALLOWED_TAGS}
+
+
 def sanitize(fragment: str) -> str:
     """The one place untrusted HTML is cleaned: a maintained sanitiser, not regexes."""
-    attrs = {k: set(v) for k, v in ALLOWED_ATTRS.items() if k != "*"}
-    generic = ALLOWED_ATTRS["*"]
-    return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes={**{t: attrs.get(t, set()) | generic for t in ALLOWED_TAGS}},
-                     url_schemes=URL_SCHEMES, link_rel="noopener noreferrer", strip_comments=True,
-                     attribute_filter=_filter_attribute)
+    return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=_TAG_ATTRS, url_schemes=URL_SCHEMES,
+                     link_rel="noopener noreferrer", strip_comments=True, attribute_filter=_filter_attribute)
 
 
 def _shift_headings(text: str) -> str:
@@ -112,18 +113,19 @@ def markdown_chunks(source: str) -> list[str] | None:
 
 def _convert_chunked(source: str) -> str:
     chunks = markdown_chunks(source)
-    if chunks is None or len(chunks) == 1:
+    if chunks is None:
         return _convert(source)
-    exts = tuple(EXTENSIONS)
-    if len(_CHUNKS) >= _MEMORY_LIMIT:
-        _CHUNKS.clear()
-    out = []
-    for chunk in chunks:
-        got = _CHUNKS.get((exts, chunk))
-        if got is None:
-            got = _CHUNKS[(exts, chunk)] = _convert(chunk)
-        out.append(got)
-    return "\n".join(out)
+    return "\n".join(_converted_chunk(chunk) for chunk in chunks)
+
+
+def _converted_chunk(chunk: str) -> str:
+    key = (tuple(EXTENSIONS), chunk)
+    got = _CHUNKS.get(key)
+    if got is None:
+        if len(_CHUNKS) >= _MEMORY_LIMIT:
+            _CHUNKS.clear()
+        got = _CHUNKS[key] = _convert(chunk)
+    return got
 
 
 def markdown_to_html(text: str) -> str:
@@ -153,13 +155,7 @@ def shifted_chunks(text: str) -> list[str] | None:
 
 def chunk_html(chunk: str) -> str:
     """The sanitised HTML of one piece of ``shifted_chunks`` (each piece rendered once per process)."""
-    exts = tuple(EXTENSIONS)
-    got = _CHUNKS.get((exts, chunk))
-    if got is None:
-        if len(_CHUNKS) >= _MEMORY_LIMIT:
-            _CHUNKS.clear()
-        got = _CHUNKS[(exts, chunk)] = _convert(chunk)
-    return sanitize(got)
+    return sanitize(_converted_chunk(chunk))
 
 
 def inline_text(text: str) -> str:
@@ -206,12 +202,19 @@ class RenderCache:
         if jobs <= 1:
             return 0
         fresh: dict = {}  # each worker's own renders, sent back
+        mark = len(_CHUNKS)
 
         def one(text: str) -> None:
             fresh[text] = self.render(text)
 
-        for got in run_forked(one, split(todo, jobs, group=texts.get), finish=lambda: fresh):
+        def finish():
+            # with the pieces each text was rendered from: the diffs read those (blocks.py),
+            # and would otherwise convert every piece again in the workers forked later
+            return fresh, list(_CHUNKS.items())[mark:]
+
+        for got, chunks in run_forked(one, split(todo, jobs, group=texts.get), finish=finish):
             self.memory.update(got)
+            _CHUNKS.update(chunks)
         self.misses += len(todo)
         return len(todo)
 
