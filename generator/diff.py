@@ -353,8 +353,9 @@ class PolicyDiff:
 
 
 def _moved_ids(old_ids: list[str], new_ids: list[str]) -> set[str]:
-    common_old = [i for i in old_ids if i in set(new_ids)]
-    common_new = [i for i in new_ids if i in set(old_ids)]
+    old_set, new_set = set(old_ids), set(new_ids)
+    common_old = [i for i in old_ids if i in new_set]
+    common_new = [i for i in new_ids if i in old_set]
     sm = SequenceMatcher(None, common_old, common_new, autojunk=False)
     stay = set()
     for tag, i1, i2, _j1, _j2 in sm.get_opcodes():

@@ -196,6 +196,7 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
         env.bytecode_cache = _TEMPLATES
         # the theme's 404 page (overrides/404.html) says it in every language, with the policies
         env.globals["pg_not_found"] = self.builder.not_found(urlsplit(config.site_url or "").path or "/")
+        env.globals["pg_ui_text"] = UiText(env)
         self._write_outputs(env, config)
         return env
 
@@ -378,6 +379,25 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
 
 def _feed_maker(builder, p, lang, site_url):
     return lambda: atom_feed(builder, p, lang, site_url)
+
+
+class UiText:
+    """The theme's interface strings (``partials/languages/<lang>.html``), each looked up once
+    per build: the theme's own ``t()`` builds the language's whole table on every call, about
+    twenty times a page (overrides/partials/language.html)."""
+
+    def __init__(self, env):
+        self.env = env
+        self.memo: dict = {}
+
+    def __call__(self, lang: str, key: str):
+        got = self.memo.get((lang, key))
+        if got is None:
+            got = self.memo[lang, key] = self._lookup(lang, key) or self._lookup("en", key) or key
+        return got
+
+    def _lookup(self, lang: str, key: str):
+        return self.env.get_template(f"partials/languages/{lang}.html").module.t(key)
 
 
 @dataclass(frozen=True)
