@@ -164,7 +164,7 @@ def blocks_of_html(fragment: str) -> tuple:
     return tuple(reader.blocks)
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=4096)
 def blocks(markdown: str) -> tuple:
     """The visible blocks of a clause body (Markdown): read piece by piece where the site
     renders it piece by piece (``render.shifted_chunks``), so that two versions of a long

@@ -291,18 +291,21 @@ def _quoted(added: tuple, removed: tuple) -> str:
     return "; ".join(parts)
 
 
+STARTS_WORD = re.compile(r"\w")  # a token that is a word (tokens are words, spaces or single signs)
+
+
 def _net_match(pattern: re.Pattern, text: str, net: Counter):
     """The first match of ``pattern`` in ``text`` whose words are all among ``net`` (the words
     an edit really added or removed, not those it only moved or re-spelled around a comma)."""
     for m in pattern.finditer(text):
-        toks = [t.lower() for t in tokenize(m.group(0)) if not t.isspace() and re.match(r"\w", t)]
+        toks = [t.lower() for t in tokenize(m.group(0)) if not t.isspace() and STARTS_WORD.match(t)]
         if toks and all(net[t] > 0 for t in toks):
             return m
     return None
 
 
 def _word_counts(text: str) -> Counter:
-    return Counter(t.lower() for t in tokenize(text) if re.match(r"\w", t))
+    return Counter(t.lower() for t in tokenize(text) if STARTS_WORD.match(t))
 
 
 # Words that change how much, how long or how widely: in a sentence about a trigger
@@ -361,7 +364,7 @@ def _text_reason(cid: str, status: str, old_body: str, new_body: str) -> Reason:
     changed_tokens = [t for t in tokenize(inserted + " " + deleted) if not t.isspace()]
     if not changed_tokens:
         return _reason(cid, "editorial", "whitespace", "whitespace only", "仅空白调整", **fields)
-    if _only(lambda t: not re.match(r"\w", t), changed_tokens):
+    if _only(lambda t: not STARTS_WORD.match(t), changed_tokens):
         return _reason(cid, "editorial", "punctuation", f"punctuation only; {quoted}", "仅标点调整", **fields)
     if old_words.lower() == new_words.lower():
         return _reason(cid, "editorial", "capitalisation", f"capitalisation only; {quoted}", "仅大小写调整", **fields)

@@ -27,7 +27,7 @@ def _strip_url(url: str) -> tuple[str, str]:
     return core, url[len(core):]
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=4096)
 def reader_view(model: tuple) -> tuple[str, tuple[str, ...]]:
     words, targets = [], []
     for block in model:
