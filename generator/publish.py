@@ -82,7 +82,13 @@ def embed_data(builder, p, lang: str, v, site_url: str = "", folder: str | None 
 
 
 def embed_json(builder, p, lang: str, v, site_url: str = "", folder: str | None = None) -> str:
-    return json.dumps(embed_data(builder, p, lang, v, site_url, folder), ensure_ascii=False, indent=2) + "\n"
+    """``embed_data`` as JSON: indented, with each clause on a line of its own (JSON's indenting
+    encoder is Python; one line per clause leaves the bulk of the file to its C encoder)."""
+    data = embed_data(builder, p, lang, v, site_url, folder)
+    clauses = data.pop("clauses")
+    head = json.dumps(data, ensure_ascii=False, indent=2)[:-2]  # without its closing "\n}"
+    lines = ",\n    ".join(json.dumps(c, ensure_ascii=False) for c in clauses)
+    return head + (f',\n  "clauses": [\n    {lines}\n  ]\n}}\n' if clauses else ',\n  "clauses": []\n}\n')
 
 
 def embed_html(builder, p, lang: str, v, site_url: str = "", folder: str | None = None) -> str:

@@ -69,12 +69,15 @@ class _Environment(Environment):
     failures were a tenth of the time a page takes."""
 
     def getattr(self, obj, attribute):
-        if type(obj) is dict and not hasattr(dict, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
             try:
                 return obj[attribute]
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
+        return Environment.getattr(self, obj, attribute)
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 ENV = _Environment(loader=PackageLoader("policygen", "templates"), autoescape=select_autoescape(["html", "xml"]),
