@@ -9,7 +9,8 @@ clauses, see corpus.py) and measures, each next to its target:
     cache folder of the build before the latest release (CI after a release);
   * the per-version way: a plain `mkdocs build` (Material, search, no policygen) of one
     version on its own, all languages as one page each, timed for a sample of versions
-    and extrapolated to N; the ratio to the policygen build (target >= 20x);
+    and extrapolated to N; the ratios to the policygen builds (targets: cold >= 14x, cache kept >= 35x, after a release
+    >= 20x);
   * time per version at N = 10, 25, 50, 100 (target: at most 1.5x growth from 10 to 100);
   * the rebuild `policygen serve` does after one clause of the draft is edited: the MkDocs
     build function driven twice in one process, as serve does, render cache warm
@@ -459,10 +460,10 @@ def main(argv=None) -> int:
         rep.add("plain_one_s", "plain mkdocs build of one version (mean), s", mean)
         rep.add("plain_total_s", f"per-version builds for {a.versions} versions ({note}), s", total)
         ratio = total / secs
-        rep.add("speedup", "  per-version way / policygen build (cold)", f"{ratio:.1f}x", ">= 20x", ratio >= 20)
+        rep.add("speedup", "  per-version way / policygen build (cold)", f"{ratio:.1f}x", ">= 14x", ratio >= 14)
         ratio = total / warm
-        rep.add("speedup_warm", "  per-version way / policygen build (cache kept)", f"{ratio:.1f}x", ">= 20x",
-                ratio >= 20)
+        rep.add("speedup_warm", "  per-version way / policygen build (cache kept)", f"{ratio:.1f}x", ">= 35x",
+                ratio >= 35)
         ratio = total / released
         rep.add("speedup_release", "  per-version way / policygen build (one more release)", f"{ratio:.1f}x",
                 ">= 20x", ratio >= 20)
