@@ -9,8 +9,8 @@ clauses, see corpus.py) and measures, each next to its target:
     cache folder of the build before the latest release (CI after a release);
   * the per-version way: a plain `mkdocs build` (Material, search, no policygen) of one
     version on its own, all languages as one page each, timed for a sample of versions
-    and extrapolated to N; the ratios to the policygen builds (targets: cold >= 14x, cache kept >= 35x, after a release
-    >= 20x);
+    and extrapolated to N; its ratio to each policygen build (targets: cold >= 14x, cache
+    kept >= 35x, after a release >= 20x);
   * time per version at N = 10, 25, 50, 100 (target: at most 1.5x growth from 10 to 100);
   * the rebuild `policygen serve` does after one clause of the draft is edited: the MkDocs
     build function driven twice in one process, as serve does, render cache warm
