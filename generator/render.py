@@ -94,7 +94,7 @@ def _convert(source: str) -> str:
 _SINGLE_BLANK_LINE = re.compile(r"\n[ \t]*\n(?![ \t]*\n)")
 _JOINS_PREVIOUS = re.compile(r"[ \t\-*+:>|{\[]|\d+[.)]")
 _WHOLE_ONLY = re.compile(r"[<\r\x02\x03]|^ {0,3}(?:\*?\[|:)", re.M)
-_CHUNKS: dict[tuple, str] = {}  # (extensions, chunk) -> html, for the whole process
+_CHUNKS: dict[tuple, str] = {}  # (extensions, chunk) -> sanitised html, for the whole process
 
 
 def markdown_chunks(source: str) -> list[str] | None:
@@ -111,25 +111,25 @@ def markdown_chunks(source: str) -> list[str] | None:
     return None if any(not c.strip() for c in chunks) else chunks
 
 
-def _convert_chunked(source: str) -> str:
-    chunks = markdown_chunks(source)
-    if chunks is None:
-        return _convert(source)
-    return "\n".join(_converted_chunk(chunk) for chunk in chunks)
-
-
-def _converted_chunk(chunk: str) -> str:
+def chunk_html(chunk: str) -> str:
+    """The sanitised HTML of one piece of ``markdown_chunks``, made once per process: a text's
+    pieces are each complete blocks, so cleaning them one by one cleans the whole text
+    (tests/test_fuzz.py checks), and the diffs (blocks.py) read the same pieces."""
     key = (tuple(EXTENSIONS), chunk)
     got = _CHUNKS.get(key)
     if got is None:
         if len(_CHUNKS) >= _MEMORY_LIMIT:
             _CHUNKS.clear()
-        got = _CHUNKS[key] = _convert(chunk)
+        got = _CHUNKS[key] = sanitize(_convert(chunk))
     return got
 
 
 def markdown_to_html(text: str) -> str:
-    return sanitize(_convert_chunked(_shift_headings(text)))
+    source = _shift_headings(text)
+    chunks = markdown_chunks(source)
+    if chunks is None:
+        return sanitize(_convert(source))
+    return "\n".join(chunk_html(chunk) for chunk in chunks)
 
 
 def rendered(text: str) -> str:
@@ -151,11 +151,6 @@ def shifted_chunks(text: str) -> list[str] | None:
     """``text`` as the pieces ``markdown_to_html`` renders one by one (headings shifted), or
     None if it renders whole; ``chunk_html`` of each, joined by newlines, is its HTML."""
     return markdown_chunks(_shift_headings(text))
-
-
-def chunk_html(chunk: str) -> str:
-    """The sanitised HTML of one piece of ``shifted_chunks`` (each piece rendered once per process)."""
-    return sanitize(_converted_chunk(chunk))
 
 
 def inline_text(text: str) -> str:
