@@ -87,3 +87,32 @@ def test_plain_mkdocs_build_works(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out/zh-CN/st-machinery/index.html").exists()
     assert not list(ROOT.joinpath("policy_src").rglob("index.md"))  # nothing written into the sources
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_contents_sidebar_is_what_materials_partial_writes(site, lang):
+    """overrides/main.html writes the contents list of policygen's pages out instead of
+    including Material's partials/toc.html (which includes toc-item.html once per entry, a
+    third of a page's time): the markup must stay Material's, whitespace aside."""
+    import re
+    from types import SimpleNamespace
+
+    import jinja2
+    import material
+
+    from policygen.i18n import material_language
+
+    built = (site / f"{lang}/astronergy/index.html").read_text(encoding="utf-8")
+    start = built.index('<nav class="md-nav md-nav--secondary"')
+    ours = built[start:built.index("</nav>", start) + len("</nav>")]
+    soup = BeautifulSoup(ours, "html.parser")
+    entries = [SimpleNamespace(url=a["href"], title=str(a.select_one(".md-ellipsis").decode_contents()).strip(),
+                               children=[], typeset=None, level=2) for a in soup.select("a.md-nav__link")]
+    assert len(entries) > 5
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(material.__file__).parent / "templates")))
+    theirs = env.from_string('{% import "partials/language.html" as lang with context %}'
+                             '{% include "partials/toc.html" %}').render(
+        page=SimpleNamespace(toc=[SimpleNamespace(level=1, children=entries)]),
+        config={"theme": {"language": material_language(lang)}, "mdx_configs": {}})
+    squeeze = lambda html: re.sub(r"\s+", " ", html).replace("> <", "><").strip()  # noqa: E731
+    assert squeeze(ours) == squeeze(theirs)
