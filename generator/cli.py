@@ -6,6 +6,7 @@ User errors print ``path:line: message`` plus a hint and exit with status 2.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -161,6 +162,20 @@ def build(src, out, config_file, as_of, draft, pdf, docx, cache_dir, no_cache, j
         done = (f" ({stats['pages']} pages{kept}, {stats['processes']} process{'es' if stats['processes'] > 1 else ''}, "
                 f"{time.monotonic() - started:.1f} s)")
     click.echo(f"Built {out}/{done}", err=True)
+    _end_process()
+
+
+def _end_process() -> None:
+    """End the process once the site is written and reported: on its way out Python would free
+    every object of the build one by one (70-100 ms for a large site), which nothing needs.
+    Only when this process is the policygen command, not when other code calls main()."""
+    argv0 = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if os.path.splitext(os.path.basename(argv0))[0] != "policygen" and argv0 != os.path.abspath(__file__):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(0)
 
 
 @main.command()
