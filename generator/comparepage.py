@@ -71,14 +71,17 @@ def compare_body(diff, cls, numbers: dict, lang: str) -> dict:
     changed = [clause_change_html(cd, numbers.get(cd.id, ""), lang, cls.clause_levels.get(cd.id, "editorial"),
                                   cls.reasons)
                for cd in diff.clauses if cd.status != "unchanged"]
-    titles = {cd.id: (numbers.get(cd.id, ""), cd.title) for cd in diff.clauses}
-    unchanged = [(cd.id, numbers.get(cd.id, ""), cd.title) for cd in diff.clauses if cd.status == "unchanged"]
+    # Labels and level names made here, not by calls in the template's loops: a comparison
+    # with the version in force lists every reason since (the loops were a fifth of the page).
+    titles = {cd.id: i18n.numbered(numbers.get(cd.id, ""), cd.title) for cd in diff.clauses}
+    unchanged = [titles[cd.id] for cd in diff.clauses if cd.status == "unchanged"]
+    level_text = {lv: i18n.t(lang, "level_" + lv) for lv in {cls.level, *(r.level for r in cls.reasons)}}
     return {
-        "level": cls.level, "level_text": i18n.t(lang, "level_" + cls.level),
+        "level": cls.level, "level_text": level_text[cls.level],
         "notice_required": cls.notice_required, "consent_required": cls.consent_required,
         # readers: a sentence per change, under the clause's number and title
-        "reasons": [{"clause": r.clause, "level": r.level, "text": reason_sentence(r, lang),
-                     "number": titles.get(r.clause, ("", ""))[0], "title": titles.get(r.clause, ("", r.clause))[1]}
+        "reasons": [{"clause": r.clause, "level": r.level, "level_text": level_text[r.level],
+                     "text": reason_sentence(r, lang), "title": titles.get(r.clause, r.clause)}
                     for r in cls.reasons if not _same_change(r, cls.reasons)],
         # reviewers (collapsed): the rule, the regime or promise behind the level, the evidence
         "review": [{"clause": r.clause, "level": r.level, "rule": r.rule, "basis": r.basis, "message": r.message}

@@ -369,8 +369,7 @@ def reproducible_zip(data: bytes, when: date) -> bytes:
 
 def _heading(number: str, title: str) -> Block:
     """A clause title as the site writes it: "1. Title", "I. Title", "一、标题"."""
-    sep = "" if not number or number.endswith("、") else " "
-    return Block("heading", level=1, runs=((number + sep + title, PLAIN),))
+    return Block("heading", level=1, runs=((i18n.numbered(number, title), PLAIN),))
 
 
 def _clause_view(text) -> list[tuple]:

@@ -106,3 +106,8 @@ def language_name(lang: str) -> str:
 
 def material_language(lang: str) -> str:
     return MATERIAL_LANGS.get(lang, lang.split("-")[0])
+
+
+def numbered(number: str, title: str) -> str:
+    """A clause's number and title as a heading writes them: "3. Title", "I. Title", "三、标题"."""
+    return f"{number}{'' if number.endswith('、') else ' '}{title}" if number else title

@@ -221,8 +221,7 @@ def toc_tokens(title: str, entries) -> list[dict]:
     """The page's contents for the theme (MkDocs toc tokens, names as HTML): the page itself
     (level 1, so the theme's skip link goes to the article) holding one entry per
     (anchor id, number, title)."""
-    children = [{"level": 2, "id": cid, "children": [],
-                 "name": html_escape(f"{number}{'' if number.endswith('、') else ' '}{name}" if number else name)}
+    children = [{"level": 2, "id": cid, "children": [], "name": html_escape(i18n.numbered(number, name))}
                 for cid, number, name in entries]
     return [{"level": 1, "id": MAIN_ID, "name": html_escape(title), "children": children}]
 
