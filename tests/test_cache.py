@@ -283,7 +283,8 @@ def test_serve_rebuild_follows_config_template_and_release_changes(history, tmp_
         clause_file = project / "policy_src/acme/en/contact.md"
         clause_file.write_text(clause_file.read_text(encoding="utf-8").replace("any question", "any questions"),
                                encoding="utf-8")
-        run(["release", "--policy", "acme", "--effective", "2026-12-01", "--allow-stale-translations"], cwd=project)
+        run(["release", "--policy", "acme", "--effective", "2026-12-01", "--allow-stale-translations",
+             "--today", "2026-11-20"], cwd=project)
         commit_all(project, "Release 2026-12-01", date="2026-11-20")
         released = s.rebuild()
     finally:
