@@ -14,7 +14,7 @@ from datetime import date
 
 import click
 
-from .errors import PolicyError
+from .errors import Finding, PolicyError
 from .export import EXPORTERS
 
 USER_ERROR = 2
@@ -215,6 +215,10 @@ def check(src, strict):
     loaded, findings = check_sources(src)
     if not any(f.severity == "error" and f.path.endswith("releases.yml") for f in findings):
         findings += check_history(src, loaded)
+        if not any(f.severity == "error" for f in findings):
+            from .gate import check_levels
+
+            findings += check_levels(src, loaded, date.today())
     for f in findings:
         click.echo(f.format())
     errors = sum(f.severity == "error" for f in findings)
@@ -464,7 +468,7 @@ def gate(policies, base, allow_backfill, today_s, src):
         for note in result.notes:
             click.echo(f"{policy}: {note}")
         for problem in result.problems:
-            click.echo(f"gate: error: {problem}", err=True)
+            click.echo(problem.format() if isinstance(problem, Finding) else f"gate: error: {problem}", err=True)
         failed = failed or not result.ok
         click.echo(f"{policy}: {'ok' if result.ok else 'FAILED'}")
     if failed:

@@ -394,7 +394,7 @@ def _parse_withdrawals(entries, lines: list[int], rows: list[str], path: str,
 
 def release_to_yaml(r: Release) -> dict:
     entry = {"effective": r.effective.isoformat(), "level": r.level}
-    if r.computed_level and r.computed_level != r.level:
+    if r.computed_level:  # recorded with every new entry: the floor later checks hold the level to
         entry["computed_level"] = r.computed_level
     if r.justification:
         entry["justification"] = r.justification

@@ -18,8 +18,10 @@ from .changes import _load
 from .classify import classify
 from .diff import diff_policy
 from .editing import earliest_effective
+from .errors import Finding, PolicyError
 from .fragments import list_policies
 from .history import Repository
+from .model import level_rank
 from .project import display_path
 from .versions import read_ledger, read_ledger_full, resolve_versions
 from .worktree import DirSource
@@ -90,6 +92,11 @@ def release_gate(src_dir: str, policy: str, today: date, base: str | None = None
                 result.notes.append(f"withdrawn release {w.key} (on {w.on.isoformat()}): {w.justification}")
     else:
         added = [v for v in versions if v.commit is None]
+    for f in level_floor(versions, manifest, {v.key for v in added}, display_path(src_dir)):
+        if f.severity == "error":
+            result.problems.append(f)  # printed as path:line: error: ..., like check's
+        else:
+            result.notes.append(f.format())
     for v in added:
         level = v.release.level
         if level not in ADVERSE:
@@ -117,3 +124,46 @@ def release_gate(src_dir: str, policy: str, today: date, base: str | None = None
 
 def policies_to_gate(src_dir: str, chosen: tuple[str, ...] | list[str]) -> list[str]:
     return list(chosen) if chosen else list_policies(DirSource(src_dir), "")
+
+
+def level_floor(versions, manifest, added: set, display_root: str) -> list[Finding]:
+    """The level of each release computed again (its source-language text against the version
+    before it). A release in ``added`` (new since the base, or not in force yet) whose level is
+    below the computed one without a recorded reason is an error; a published one whose level
+    a newer classifier computes higher is a warning: published history keeps building."""
+    findings = []
+    path = f"{display_root}/{manifest.id}/releases.yml"
+    lang = manifest.source_lang
+    for prev, v in zip(versions, versions[1:]):
+        r = v.release
+        if r.justification or lang not in v.texts:
+            continue
+        computed = classify(diff_policy(prev.texts.get(lang), v.texts[lang], lang), manifest).level
+        if level_rank(r.level) >= level_rank(computed):
+            continue
+        if v.key in added and not r.computed_level:
+            findings.append(Finding(
+                path, r.line or None, f"version {r.key} is recorded as {r.level}, below its computed level "
+                f"{computed}, without a justification",
+                hint=f"record it with 'policygen release --policy {manifest.id} --effective {r.key}' (which records "
+                     "the computed level), or add 'justification:' saying why the lower level is right"))
+        else:
+            findings.append(Finding(
+                path, r.line or None, f"version {r.key} is recorded as {r.level}; policygen now computes "
+                f"{computed} for it (recorded then: {r.computed_level or r.level})", severity="warning",
+                hint="a published release is never edited; if readers need a notice, release a new version"))
+    return findings
+
+
+def check_levels(src_dir: str, loaded, today: date) -> list[Finding]:
+    """``check``: levels of releases not yet in force (or not committed) computed again."""
+    repo, worktree, shown = Repository(src_dir), DirSource(src_dir), display_path(src_dir)
+    findings = []
+    for manifest, _texts in loaded:
+        try:
+            versions = resolve_versions(repo, worktree, manifest.id, shown)
+        except PolicyError:
+            continue  # reported by the history check
+        pending = {v.key for v in versions if v.commit is None or v.effective > today}
+        findings += level_floor(versions, manifest, pending, shown)
+    return findings

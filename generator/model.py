@@ -161,12 +161,15 @@ class Release:
 
     @functools.cached_property
     def record(self) -> str:
-        """What never changes once the entry is committed (the ledger is append-only): its
-        date, levels, justification, backfill flag and content hashes. The summary and the
-        lagging translations are descriptions, not the legal record."""
-        return canonical_json({"effective": self.key, "level": self.level, "computed_level": self.computed_level,
+        """What never changes once the entry is committed (the ledger is append-only): every
+        field but the summary, which describes the release and is not the published text. The
+        lagging translations are in it: they decide which text a language publishes. An entry
+        without a computed level recorded it as its level (older ledgers wrote it only when the
+        two differed)."""
+        return canonical_json({"effective": self.key, "level": self.level,
+                               "computed_level": self.computed_level or self.level,
                                "justification": self.justification, "backfill": self.backfill,
-                               "content": self.hashes})
+                               "content": self.hashes, "stale": self.stale, "lagging": self.lagging})
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ released text or the history was changed after publication: the build stops.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from .errors import Finding, PolicyError
 from .fragments import decode, load_policy, parse_ledger, parse_releases
 from .history import Repository
-from .model import PolicyText, Release, Version, Withdrawal
+from .model import PolicyText, Release, Version, Withdrawal, level_rank
 
 
 def read_ledger(src, policy_id: str, findings: list[Finding]) -> list[Release]:
@@ -112,33 +112,18 @@ def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_
         got = _RESOLVED.get((repo.src_abs, policy_id))
         if got is not None and got[0] == memo_key:
             return list(got[1])
-    candidates: dict[str, list[str]] = {}
+    candidates: dict[str, list[tuple[str, str]]] = {}
     places: dict = {}
     if repo.available:
-        touched = [(commit, path.rsplit("/", 1)[0] if "/" in path else policy_id)  # the folder's name then
-                   for commit, path in repo.commits_touching(f"{policy_id}/releases.yml")]
-        places = {(commit, folder): (commit, repo.prefix, folder) for commit, folder in touched}
-        known = {cf: memo.ledger_keys(place) for cf, place in places.items()} if memo is not None else {}
-        # Every version's text is read from these commits: read their folders from git in one go.
-        repo.prefetch([cf for cf in touched if known.get(cf) is None])
-        before = None
-        trail = LedgerTrail()
-        for commit, folder in touched:
-            got = known.get((commit, folder))
-            if got is None:
-                entries, before = _ledger_entries(repo.source(commit), folder, before)
-                if memo is not None:
-                    memo.set_ledger_keys(places[(commit, folder)], set(entries.items()))
-            else:
-                entries = dict(got)
-                before = None  # the next ledger not in the memo is parsed whole
-            trail.add(commit, folder, entries)
-            for key in sorted(entries):
-                candidates.setdefault(key, []).append((commit, folder))
+        trail = _walk_ledger(repo, policy_id, memo, places, candidates)
         problems = trail.check(repo, policy_id, ledger, withdrawals, ledger_path)
         if problems:
             raise PolicyError(f"the release ledger of {policy_id!r} was rewritten: published versions never change",
                               findings=problems)
+    problems = _entry_problems(ledger, ledger_path)
+    if problems:
+        raise PolicyError(f"the release ledger of {policy_id!r} records what policygen does not accept",
+                          findings=problems)
     if not ledger:
         return []
     versions = []
@@ -152,7 +137,7 @@ def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_
                 place = places[(commit, folder)]
                 texts = memo.texts(place, shared) if memo is not None else None
                 if texts is None:
-                    texts = _texts_at(repo.source(commit), folder, shared)
+                    texts = _texts_at(repo.source(commit, place[1]), folder, shared)
                     if memo is not None:
                         memo.set_texts(place, texts, shared)
                 texts_at[(commit, folder)] = texts
@@ -161,9 +146,8 @@ def resolve_versions(repo: Repository | None, worktree, policy_id: str, display_
                 break
         if found is None and candidates.get(r.key):
             # The entry was committed without its text: the text may have been committed after it.
-            recorded = candidates[r.key][0][0]
-            for commit, folder in repo.commits_since(recorded, policy_id):
-                texts = _texts_at(repo.source(commit), folder, shared)
+            for commit, prefix, folder in trail.after(candidates[r.key][0][0]):
+                texts = _texts_at(repo.source(commit, prefix), folder, shared)
                 if _matches(r, texts):
                     found = Version(release=r, commit=commit, texts={lg: texts[lg] for lg in r.hashes})
                     break
@@ -220,80 +204,189 @@ def uncommitted_releases(src_dir: str, policy_id: str) -> list[str]:
     return [v.key for v in resolve_versions(Repository(src_dir), worktree, policy_id) if v.commit is None]
 
 
+def _split_place(ledger_path: str) -> tuple[str, str]:
+    """(sources prefix, policy folder) of a ledger's path from the repository root."""
+    folder_path = ledger_path.rsplit("/", 1)[0]
+    prefix, _, folder = folder_path.rpartition("/")
+    return prefix, folder
+
+
+def _walk_ledger(repo: Repository, policy_id: str, memo, places: dict, candidates: dict) -> "LedgerTrail":
+    """Read the ledger at every commit that changed it, on every side of every merge (parents
+    before children), following renames of its folder. Fills ``places`` ((commit, folder) ->
+    memo place) and ``candidates`` (release key -> [(commit, folder)] holding it, oldest first)."""
+    graph = repo.graph()
+    held = repo.file_history(f"{policy_id}/releases.yml", graph)
+    trail = LedgerTrail(graph, held)
+    touched = [c for c in graph.order if c in held and (
+        not graph.parents[c] or any(held.get(p, ("", ""))[1] != held[c][1] for p in graph.parents[c]))]
+    for commit in touched:
+        prefix, folder = _split_place(held[commit][0])
+        places[(commit, folder)] = (commit, prefix, folder)
+    known = {cf: memo.ledger_keys(place) for cf, place in places.items()} if memo is not None else {}
+    # Every version's text is read from these commits: read their folders from git in one go.
+    by_prefix: dict = {}
+    for (commit, folder), place in places.items():
+        if known.get((commit, folder)) is None:
+            by_prefix.setdefault(place[1], []).append((commit, folder))
+    for prefix, where in by_prefix.items():
+        repo.prefetch(where, prefix)
+    before = None
+    for commit in touched:
+        prefix, folder = _split_place(held[commit][0])
+        got = known.get((commit, folder))
+        if got is None:
+            entries, before = _ledger_entries(repo.source(commit, prefix), folder, before)
+            if memo is not None:
+                memo.set_ledger_keys(places[(commit, folder)], set(entries.items()))
+        else:
+            entries = dict(got)
+            before = None  # the next ledger not in the memo is parsed whole
+        trail.add(commit, entries)
+        for key in sorted(entries):
+            candidates.setdefault(key, []).append((commit, folder))
+    return trail
+
+
 class LedgerTrail:
-    """The history of each release entry across the commits that changed releases.yml
-    (oldest first): where it was first recorded, and where it last changed or went."""
+    """Every record each release entry had in the history (all commits reachable from HEAD,
+    every side of every merge): an entry recorded once never changes, whichever path of the
+    history holds the other record and whatever dates the commits claim."""
 
-    def __init__(self):
-        self.first: dict = {}  # key -> (commit, folder, record)
-        self.last: dict = {}  # key -> its record at the last commit holding it
-        self.changed_in: dict = {}  # key -> the last commit that gave it a different record
-        self.removed_in: dict = {}  # key -> the commit that dropped it (while it stays dropped)
-        self._before: dict = {}
+    def __init__(self, graph, held: dict):
+        self.graph = graph
+        self.held = held  # commit -> (ledger path from the repository root, blob)
+        self.at: dict = {}  # blob -> entries (key -> record)
+        self.records: dict = {}  # key -> {record: first commit holding it}
+        self._index = {c: i for i, c in enumerate(graph.order)}
 
-    def add(self, commit: str, folder: str, entries: dict) -> None:
+    def add(self, commit: str, entries: dict) -> None:
+        self.at[self.held[commit][1]] = entries
         for key, record in entries.items():
-            if key not in self.first:
-                self.first[key] = (commit, folder, record)
-            elif self.last.get(key) != record:
-                self.changed_in[key] = commit
-            self.last[key] = record
-            self.removed_in.pop(key, None)
-        for key in self._before:
-            if key not in entries:
-                self.removed_in[key] = commit
-        self._before = entries
+            self.records.setdefault(key, {}).setdefault(record, commit)
+
+    def entries(self, commit: str) -> dict:
+        got = self.held.get(commit)
+        return self.at.get(got[1], {}) if got is not None else {}
+
+    def after(self, commit: str):
+        """(commit, prefix, folder) of each commit after ``commit`` up to HEAD that holds the
+        ledger, oldest first."""
+        head = self.graph.order[-1] if self.graph.order else commit
+        later = self.graph.ancestors(head) - self.graph.ancestors(commit)
+        for c in self.graph.order:
+            if c in later and c in self.held:
+                yield (c, *_split_place(self.held[c][0]))
+
+    def _date(self, commit: str) -> date:
+        return datetime.fromtimestamp(self.graph.trusted_time(commit), tz=timezone.utc).date()
+
+    def _original(self, repo: Repository, commit: str, key: str) -> Release | None:
+        """The entry as ``commit`` holds it, read from git itself (not from a memo)."""
+        prefix, folder = _split_place(self.held[commit][0])
+        return next((x for x in read_ledger(repo.source(commit, prefix), folder, []) if x.key == key), None)
+
+    def _removed_in(self, key: str) -> str | None:
+        """The last commit that dropped ``key`` from a ledger that held it."""
+        found = None
+        for c in self.graph.order:
+            if key not in self.entries(c) and any(
+                    key in self.entries(p) for p in self.graph.parents[c]):
+                found = c
+        return found
 
     def check(self, repo: Repository, policy_id: str, ledger: list[Release], withdrawals: list[Withdrawal],
               ledger_path: str) -> list[Finding]:
-        """A finding for each committed entry the ledger now (the work tree) holds differently
-        or no longer holds; each names the version and both commits."""
+        """A finding for each entry that any two commits record differently, and for each
+        committed entry that the ledger now (the work tree) holds differently or no longer
+        holds; each names the version and both commits."""
         now = {r.key: r for r in ledger}
         withdrawn = {w.key for w in withdrawals}
         problems = []
         for w in withdrawals:
-            got = self.first.get(WITHDRAWN + w.key)
-            if got is not None and repo.commit_date(got[0]).date() >= w.effective:
+            first = self.records.get(WITHDRAWN + w.key)
+            if first:
+                commit = min(first.values(), key=self._index.__getitem__)
+                when = self._date(commit)
+                where = f"in commit {commit[:10]} ({when})"
+            else:
+                when, where = date.today(), "in the work tree (not committed)"
+            if when >= w.effective:
                 problems.append(Finding(
                     ledger_path, w.line or None,
-                    f"version {w.key} was withdrawn in commit {got[0][:10]} "
-                    f"({repo.commit_date(got[0]).date()}), when it was already in force",
+                    f"version {w.key} was withdrawn {where}, when it was already in force",
                     hint="a version in force is never withdrawn: restore its entry, and release the correction "
                          "as a new version"))
-        for key, (commit, folder, record) in self.first.items():
+        for key, recs in self.records.items():
             if key.startswith(WITHDRAWN):
+                continue
+            ordered = sorted(recs.items(), key=lambda rc: self._index[rc[1]])
+            record, commit = ordered[0]
+            if len(ordered) > 1:
+                other = ordered[1][1]
+                a, b = self._original(repo, commit, key), self._original(repo, other, key)
+                what = ", ".join(_changed_fields(a, b)) if a and b else "entry"
+                how = (f"its {what} changed in commit {other[:10]}" if commit in self.graph.ancestors(other)
+                       else f"differently in commit {other[:10]} (its {what}), on another line of history")
+                problems.append(Finding(
+                    ledger_path, now[key].line or None if key in now else None,
+                    f"version {key} was recorded in commit {commit[:10]} and {how}",
+                    hint="a released entry never changes, on any branch: restore it as first recorded, and "
+                         "release the correction as a new version"))
                 continue
             r = now.get(key)
             if r is None and key in withdrawn:
                 continue
             if r is not None and r.record == record:
                 continue
-            # Read the entry as first recorded from git itself (not from a memo) before saying so.
-            original = next((x for x in read_ledger(repo.source(commit), folder, []) if x.key == key), None)
+            original = self._original(repo, commit, key)
             if original is None or (r is not None and r.record == original.record):
                 continue
             if r is None:
-                where = self.removed_in.get(key)
+                where = self._removed_in(key)
                 by = f"removed in commit {where[:10]}" if where else "removed in the work tree (not committed)"
                 problems.append(Finding(
                     ledger_path, None, f"version {key} was recorded in commit {commit[:10]} and {by}",
                     hint="released entries are never removed: restore it; a release not yet in force can be "
                          f"withdrawn with 'policygen release --policy {policy_id} --withdraw {key} --justification TEXT'"))
                 continue
-            where = self.changed_in.get(key) if self.last.get(key) == r.record else None
-            by = f"changed in commit {where[:10]}" if where else "changed in the work tree (not committed)"
             what = ", ".join(_changed_fields(original, r))
             problems.append(Finding(
                 ledger_path, r.line or None,
-                f"version {key} was recorded in commit {commit[:10]} and its {what} {by}",
+                f"version {key} was recorded in commit {commit[:10]} and its {what} changed in the work tree "
+                "(not committed)",
                 hint="a released entry never changes: restore it as recorded, and release the correction "
                      "as a new version"))
         return problems
 
 
+def _entry_problems(ledger: list[Release], ledger_path: str) -> list[Finding]:
+    """Entries no ``policygen release`` writes: a level below the level it recorded as
+    computed without a recorded reason, and a backfill (past history) dated in the future."""
+    problems = []
+    today = date.today()
+    for r in ledger:
+        if r.computed_level and level_rank(r.level) < level_rank(r.computed_level) and not r.justification:
+            problems.append(Finding(
+                ledger_path, r.line or None,
+                f"version {r.key} is recorded as {r.level}, below its computed level {r.computed_level}, "
+                "without a justification",
+                hint="a level is lowered only with a recorded reason: withdraw this release if it is not in force "
+                     "yet, and release again with --level and --justification"))
+        if r.backfill and r.effective > today:
+            problems.append(Finding(
+                ledger_path, r.line or None,
+                f"version {r.key} is marked as backfilled (past history), but it takes effect after today "
+                f"({today.isoformat()})",
+                hint="a future version is announced, not backfilled: remove 'backfill: true' and release it "
+                     "with its notice period"))
+    return problems
+
+
 def _changed_fields(a: Release, b: Release) -> list[str]:
     names = {"level": "level", "computed_level": "computed level", "justification": "justification",
-             "backfill": "backfill flag", "hashes": "content hash"}
+             "backfill": "backfill flag", "hashes": "content hash", "stale": "stale translations",
+             "lagging": "lagging translations"}
     return [label for attr, label in names.items() if getattr(a, attr) != getattr(b, attr)] or ["entry"]
 
 
