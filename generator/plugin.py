@@ -40,7 +40,7 @@ from .mount import check_clashes, nav_entry_for, normalize_prefix, page_dest
 from .notice import DEMO_PATH, demo_page, notice_js
 from .publish import embed_files, embed_link, print_css, robots_txt, sitemap_xml
 from .project import build_date, load_project
-from .render import RenderCache
+from .render import RenderCache, strip_controls
 from .site import PageMemo, SiteBuilder, rel
 from .workers import available_cpus, can_fork, split, start_forked
 
@@ -267,7 +267,10 @@ class PolicygenPlugin(BasePlugin[PolicygenConfig]):
             self.reused += 1  # kept from an earlier build: the same key, so the same bytes
             return
         made = o.make()
-        data = (self._through_theme(made, env, config) if o.page else made).encode("utf-8", errors="xmlcharrefreplace")
+        # A page's values come cleaned (policygen.site, render); a plain file (a feed, JSON, an
+        # embed) loses any control character its values brought here.
+        data = (self._through_theme(made, env, config) if o.page else strip_controls(made)).encode(
+            "utf-8", errors="xmlcharrefreplace")
         write_file(data, dest)
         if o.key is not None:
             self.store.put("page", o.key, data)

@@ -29,14 +29,24 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRS = {"a": {"href", "title"}, "abbr": {"title"}, "time": {"datetime"}, "th": {"align"},
                  "td": {"align"}, "ol": {"start"}, "*": {"id", "class"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
-# Names the page itself acts on: Material's JavaScript turns `pre.mermaid` into a diagram by
-# loading mermaid from unpkg.com (a third-party request), reads its config from `#__config`,
-# and md-*/pg-* classes style the theme's and policygen's own UI (notices, redlines).
-RESERVED_CLASS_RE = re.compile(r"^(mermaid|md-.*|pg-.*)$", re.I)
+# The classes clause text may carry (Markdown's attribute lists, `{: .name }`, or raw HTML):
+# only those policygen's own styles and scripts need in clause HTML, and today none does
+# (EXTENSIONS emit no class; policygen.css and policygen.js style and read only md-*/pg-*
+# classes, which are the theme's and policygen's own UI). Any other class could borrow a
+# meaning the theme gives it: Material's `headerlink` is opacity 0, `md-*` style its UI,
+# `pre.mermaid` makes it load mermaid from unpkg.com, and a site's CSS may hide `hidden`,
+# `sr-only` or `visually-hidden`; text the published page hides while the redline shows it.
+ALLOWED_CLASSES: frozenset[str] = frozenset()
+# Ids the page itself acts on: Material reads its config from `#__config`, md-*/pg-* ids are
+# the theme's and policygen's own (skip link target, notices).
 RESERVED_ID_RE = re.compile(r"^(__|md-|pg-)", re.I)
+# Control characters (C0 but tab, newline and carriage return; DEL) are never written: not
+# from text, nor from a character reference such as `&#1;` (the sanitiser decodes those).
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROLS = tuple(chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))
 SETTINGS = {"extensions": EXTENSIONS, "tags": sorted(ALLOWED_TAGS),
             "attrs": {k: sorted(v) for k, v in ALLOWED_ATTRS.items()}, "schemes": sorted(URL_SCHEMES),
-            "reserved": [RESERVED_CLASS_RE.pattern, RESERVED_ID_RE.pattern],
+            "classes": sorted(ALLOWED_CLASSES), "reserved": [RESERVED_ID_RE.pattern], "controls": CONTROL_RE.pattern,
             "version": __version__, "heading_shift": 2,
             # the converter and the sanitiser themselves: an upgrade may change their output
             "libraries": {"markdown": markdown.__version__, "nh3": nh3.__version__}}
@@ -45,7 +55,7 @@ SETTINGS_KEY = sha256(canonical_json(SETTINGS))[:16]
 
 def _filter_attribute(_tag: str, name: str, value: str) -> str | None:
     if name == "class":
-        kept = [c for c in value.split() if not RESERVED_CLASS_RE.match(c)]
+        kept = [c for c in value.split() if c in ALLOWED_CLASSES]
         return " ".join(kept) or None
     if name == "id" and RESERVED_ID_RE.match(value):
         return None
@@ -57,9 +67,20 @@ _TAG_ATTRS = {t: set(ALLOWED_ATTRS.get(t, ())) | ALLOWED_ATTRS["*"] for t in ALL
 
 
 def sanitize(fragment: str) -> str:
-    """The one place untrusted HTML is cleaned: a maintained sanitiser, not regexes."""
-    return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=_TAG_ATTRS, url_schemes=URL_SCHEMES,
-                     link_rel="noopener noreferrer", strip_comments=True, attribute_filter=_filter_attribute)
+    """The one place untrusted HTML is cleaned: a maintained sanitiser, not regexes. Control
+    characters go after it, as it writes those a character reference spells."""
+    return strip_controls(nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=_TAG_ATTRS, url_schemes=URL_SCHEMES,
+                                    link_rel="noopener noreferrer", strip_comments=True,
+                                    attribute_filter=_filter_attribute))
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (``CONTROL_RE``); the same ``str`` subclass (Markup
+    stays Markup)."""
+    if (not any(c in text for c in _CONTROLS) if len(text) > 256 else CONTROL_RE.search(text) is None):
+        return text  # a page: one fast search per character is half the regex's time
+    got = CONTROL_RE.sub("", text)
+    return got if type(text) is str else type(text)(got)
 
 
 def _shift_headings(text: str) -> str:
@@ -155,7 +176,7 @@ def shifted_chunks(text: str) -> list[str] | None:
 
 def inline_text(text: str) -> str:
     """Escape a plain value (title, front matter value) for HTML."""
-    return html.escape(str(text), quote=True)
+    return html.escape(strip_controls(str(text)), quote=True)
 
 
 def plain_text(text: str) -> str:

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 from . import i18n
 from .classify import classify
 from .comparepage import compare_body
 from .diff import diff_policy
 from .model import Manifest, PolicyText, Version, sha256
-from .render import RenderCache
+from .render import RenderCache, strip_controls
 from .sentences import join_sentences, reader_sentences
 from .summary import changes_view, summary_view
 from .versions import current_version, upcoming_versions
@@ -63,6 +63,14 @@ class PolicySite:
     include_draft: bool = False
 
 
+class _Template(Template):
+    """A page of policygen's own templates (autoescaped) without control characters, whichever
+    value brought them (``render.CONTROL_RE``): one pass over the page, not one per value."""
+
+    def render(self, *args, **kwargs) -> str:
+        return strip_controls(super().render(*args, **kwargs))
+
+
 class _Environment(Environment):
     """Jinja for policygen's own templates, which read plain dicts: ``x.field`` of a dict is
     its key, as in Jinja, found without first trying (and failing) the attribute; those
@@ -75,6 +83,8 @@ class _Environment(Environment):
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
         return Environment.getattr(self, obj, attribute)
+
+    template_class = _Template
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -221,9 +231,15 @@ def toc_tokens(title: str, entries) -> list[dict]:
     """The page's contents for the theme (MkDocs toc tokens, names as HTML): the page itself
     (level 1, so the theme's skip link goes to the article) holding one entry per
     (anchor id, number, title)."""
-    children = [{"level": 2, "id": cid, "children": [], "name": html_escape(i18n.numbered(number, name))}
+    children = [{"level": 2, "id": cid, "children": [], "name": _html_text(i18n.numbered(number, name))}
                 for cid, number, name in entries]
-    return [{"level": 1, "id": MAIN_ID, "name": html_escape(title), "children": children}]
+    return [{"level": 1, "id": MAIN_ID, "name": _html_text(title), "children": children}]
+
+
+def _html_text(value: str) -> str:
+    """A plain value as the HTML the theme's templates write unescaped (Material writes page
+    and contents titles as they are: ``page.meta.title``, toc names, the search index)."""
+    return html_escape(strip_controls(value))
 
 
 class PageMemo:
@@ -358,7 +374,8 @@ class SiteBuilder:
         any address, so its links cannot be relative."""
         out = []
         for lang in self.languages() or ["en"]:
-            links = [{"href": root + self.url(lang, p.manifest.id), "title": p.manifest.title(lang)}
+            # plain text: overrides/404.html escapes each value (the theme's templates do not autoescape)
+            links = [{"href": root + self.url(lang, p.manifest.id), "title": strip_controls(p.manifest.title(lang))}
                      for p in self.policies if lang in p.manifest.languages]
             out.append({"lang": lang, "title": i18n.t(lang, "not_found_title"), "text": i18n.t(lang, "not_found_text"),
                         "links": links})
@@ -702,7 +719,7 @@ class SiteBuilder:
 
     def _meta(self, lang: str, title: str, alternates, noindex=False, search=True, canonical=None) -> dict:
         # Material prints the meta title unescaped (<title>, header, search index): escape it here.
-        meta = {"title": html_escape(title), "html_lang": lang, "ui_lang": i18n.material_language(lang),
+        meta = {"title": _html_text(title), "html_lang": lang, "ui_lang": i18n.material_language(lang),
                 "alternates": alternates, "hide": ["navigation"]}
         if noindex:
             meta["robots"] = "noindex"
