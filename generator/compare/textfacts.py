@@ -656,7 +656,8 @@ class _Reader:
 
     def _sale(self, c: Concept, s: int, e: int, right_spans):
         L, text = self.L, self.text
-        if any(rs <= s < re_ for rs, re_ in right_spans):
+        i = bisect.bisect_right(right_spans, (s, float("inf"))) - 1
+        if i >= 0 and right_spans[i][0] <= s < right_spans[i][1]:
             return  # "opt out of the sale", "Do Not Sell My Personal Information": a right
         ss, se = self.T.sentence(s)
         if c.kind == "sale":
@@ -665,7 +666,7 @@ class _Reader:
                     return  # the sale of a business, of products, a sales team
         if self.lang == "de" and text[s:e].lower() == "geben" and not re.search(r"\bweiter", text[e:se], re.I):
             return  # "geben ... weiter" (pass on), not "geben Sie uns" (you give us)
-        about_data = L.personal.search(text, ss, se) or any(ss <= rs < se for rs in self.recipient_starts)
+        about_data = bool(self._hits_in(ss, se)) or L.personal.search(text, ss, se)
         if not about_data:
             return
         neg = self.negated(s, e)
