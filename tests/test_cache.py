@@ -465,8 +465,8 @@ def test_history_memo_reads_only_new_commits_and_still_checks_every_version(tmp_
     cache = Cache(str(tmp_path / "cache"))
     read: list = []  # the commits whose folders were read from git in one go
     real_prefetch = Repository.prefetch
-    monkeypatch.setattr(Repository, "prefetch", lambda self, places: (read.extend(c for c, _ in places),
-                                                                       real_prefetch(self, places))[1])
+    monkeypatch.setattr(Repository, "prefetch", lambda self, places, prefix=None: (
+        read.extend(c for c, _ in places), real_prefetch(self, places, prefix))[1])
 
     def load(salt="code"):
         read.clear()
