@@ -14,7 +14,8 @@ from typing import Callable, Protocol
 import yaml
 
 from .errors import Finding
-from .schema import CLAUSE, FACT_KEYS, MANIFEST, RELEASE, WITHDRAWAL, check_fields, name_problem
+from .schema import (CLAUSE, FACT_KEYS, MANIFEST, MAX_NESTING, MAX_UNCLOSED, RELEASE, RESERVED_RULE, WITHDRAWAL,
+                     check_fields, name_problem, reserved_name)
 from .model import LEVELS, Clause, Manifest, PolicyText, Release, Withdrawal
 
 REGIMES = ("gdpr", "pipl", "ccpa")
@@ -29,7 +30,9 @@ class Source(Protocol):
     def listdir(self, relpath: str) -> list[str]: ...
 
 
-def decode(data: bytes, path: str, findings: list[Finding]) -> str | None:
+def decode(data: bytes, path: str, findings: list[Finding], controls: bool = True) -> str | None:
+    """The text of a source file, line ends made LF; None (with a finding) if it is not UTF-8
+    or (``controls``) holds a control character."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -37,7 +40,34 @@ def decode(data: bytes, path: str, findings: list[Finding]) -> str | None:
         findings.append(Finding(path, line, "file is not valid UTF-8",
                                 hint="re-save the file with UTF-8 encoding"))
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if controls:
+        m = CONTROL_RE.search(text)
+        if m:
+            line = text.count("\n", 0, m.start()) + 1
+            column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+            more = len(CONTROL_RE.findall(text)) - 1
+            findings.append(Finding(path, line, f"{control_name(m.group())} at column {column}"
+                                    + (f" ({more} more in the file)" if more else ""), hint=CONTROL_HINT))
+            return None
+    return text
+
+
+# Control characters: C0 but tab and line ends, DEL and C1. Invisible, and not text: a NUL cuts
+# a string short in C programs, an escape code recolours a terminal, C1 codes are usually
+# characters of a Windows-1252 text read as Latin-1 (U+0092 for a curly apostrophe).
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_HINT = ("delete it, or retype the character it stands for: control characters are invisible and are not "
+                "text (a form feed or vertical tab is a page or line break: use a blank line)")
+_CONTROL_NAMES = {0: "NUL", 0x07: "bell", 0x08: "backspace", 0x0b: "vertical tab", 0x0c: "form feed",
+                  0x1b: "escape", 0x7f: "DEL"}
+
+
+def control_name(char: str) -> str:
+    """E.g. 'control character U+0000 (NUL)'."""
+    code = ord(char)
+    name = _CONTROL_NAMES.get(code, "C1 control" if code >= 0x80 else "")
+    return f"control character U+{code:04X}" + (f" ({name})" if name else "")
 
 
 def _yaml_error(exc: yaml.YAMLError, path: str, line_offset: int, text: str = "") -> Finding:
@@ -104,16 +134,22 @@ for _loader in (_UniqueKeyLoader, _FastLoader):
 MAX_EXPANDED = 10_000  # values an aliased document may expand to (the largest real one holds a few hundred)
 
 
-def load_yaml(text: str, path: str, findings: list[Finding], line_offset: int = 0):
+def load_yaml(text: str, path: str, findings: list[Finding], line_offset: int = 0, escapes: bool = False):
+    """The value of a YAML text, or None with a finding. ``escapes``: a control character
+    written as an escape in a quoted value (``"\\0"``) is an error too."""
     try:
-        data = yaml.load(text, Loader=_FastLoader)
-    except yaml.YAMLError:
         try:
-            data = yaml.load(text, Loader=_UniqueKeyLoader)
-        except yaml.YAMLError as exc:
-            findings.append(_yaml_error(exc, path, line_offset, text))
-            return None
-    if "*" in text and _expands_beyond(data, MAX_EXPANDED):
+            data = yaml.load(text, Loader=_FastLoader)
+        except yaml.YAMLError:
+            try:
+                data = yaml.load(text, Loader=_UniqueKeyLoader)
+            except yaml.YAMLError as exc:
+                findings.append(_yaml_error(exc, path, line_offset, text))
+                return None
+    except RecursionError:
+        # PyYAML builds nested values by recursion: some hundred levels use up Python's stack.
+        data = _TOO_DEEP
+    if data is not _TOO_DEEP and "*" in text and _expands_beyond(data, MAX_EXPANDED):
         # Aliases share one object, but everything that walks the value (hashing, diffs,
         # pages) expands them: ten nested aliases are gigabytes ("billion laughs").
         line = next((e.start_mark.line for e in yaml.parse(text, Loader=yaml.SafeLoader)
@@ -122,7 +158,79 @@ def load_yaml(text: str, path: str, findings: list[Finding], line_offset: int = 
                                 f"YAML aliases ('*name') here expand to more than {MAX_EXPANDED:,} values",
                                 hint="write the values out instead of repeating anchors"))
         return None
+    if data is _TOO_DEEP or (data is not None and not isinstance(data, str) and _deeper_than(data, MAX_NESTING)):
+        line = _deep_line(text, MAX_NESTING)
+        findings.append(Finding(path, None if line is None else line + 1 + line_offset,
+                                f"YAML nested more than {MAX_NESTING} deep",
+                                hint="write the value with fewer levels of lists and mappings inside each other"))
+        return None
+    if escapes and "\\" in text:
+        char = _escaped_control(data)
+        if char:
+            line = next((e.start_mark.line for e in yaml.parse(text, Loader=_FastLoader)
+                         if isinstance(e, yaml.ScalarEvent) and char in e.value), 0)
+            findings.append(Finding(path, line + 1 + line_offset,
+                                    f"{control_name(char)} written as an escape in a YAML value", hint=CONTROL_HINT))
+            return None
     return data
+
+
+_TOO_DEEP = object()
+
+
+def _deeper_than(data, limit: int) -> bool:
+    """Whether lists and mappings nest more than ``limit`` deep in ``data`` (the top one is 1)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return False
+
+
+def _deep_line(text: str, limit: int) -> int | None:
+    """The 0-based line where YAML collections first nest more than ``limit`` deep (the
+    parser's events come one by one, without recursion)."""
+    for _attempt in range(2):
+        depth = 0
+        try:
+            for event in yaml.parse(text, Loader=_FastLoader):
+                if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                    depth += 1
+                    if depth > limit:
+                        return event.start_mark.line
+                elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                    depth -= 1
+        except yaml.YAMLError as exc:
+            # libyaml stops at 1,000 levels of '[' or '{' while it looks ahead for a key,
+            # before it reports any of them: read the text up to there again.
+            mark = getattr(exc, "problem_mark", None)
+            if mark is None or not mark.index:
+                return None
+            text = text[: mark.index]
+    return None
+
+
+def _escaped_control(data) -> str | None:
+    """The first control character in a key or value of ``data``."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            m = CONTROL_RE.search(value)
+            if m:
+                return m.group()
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return None
 
 
 def _expands_beyond(data, limit: int) -> bool:
@@ -183,7 +291,7 @@ def _parse_clause_text(text: str, path: str, findings: list[Finding]) -> Clause 
         findings.append(Finding(path, 1, "clause has no YAML front matter",
                                 hint="start the file with '---', an 'id:' and a 'title:', then '---'"))
         return None
-    meta = load_yaml(fm, path, findings, line_offset=1)
+    meta = load_yaml(fm, path, findings, line_offset=1, escapes=True)
     if meta is None and findings and findings[-1].path == path:
         return None
     if not isinstance(meta, dict):
@@ -193,11 +301,119 @@ def _parse_clause_text(text: str, path: str, findings: list[Finding]) -> Clause 
     if check_fields(meta, CLAUSE, path, lambda key: _key_line(fm, key) if key else 2, findings, "front matter"):
         return None
     cid, title = str(meta["id"]), meta["title"]
+    for text_, first_line, what in ((title, _key_line(fm, "title"), "title"), (body, body_line, "")):
+        problem = markup_problem(text_)
+        if problem:
+            offset, message, hint = problem
+            line = first_line if what else first_line + body.count("\n", 0, offset)
+            findings.append(Finding(path, line, (f"in the title: {message}" if what else message), hint=hint))
+            return None
     facts = {k: meta[k] for k in FACT_KEYS if k in meta and meta[k] is not None}
     src = meta.get("source_hash")
     return Clause(id=cid, title=title.strip(), body=body.rstrip() + "\n" if body.strip() else "",
                   facts=facts, source_hash=str(src) if src else None,
                   path=path, body_line=body_line, fact_lines={k: _key_line(fm, k) for k in facts})
+
+
+# --- what Markdown rendering can do in bounded time ------------------------------------------
+
+_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
+_BRACKET_RE = re.compile(r"\\.|[\[\]]", re.S)
+_PAREN_RE = re.compile(r"\\.|[()]", re.S)
+# a line whose prefix of indentation and list or quote markers is long enough to nest deep
+_DEEP_PREFIX_RE = re.compile(rf"^[ \t>*+\-0-9.)]{{{MAX_NESTING + 1},}}", re.M)
+_TAG_START_RE = re.compile(r"<[A-Za-z]")
+_RULE_RE = re.compile(r"[ ]{0,3}([-*_])(?:[ \t]*\1)+[ \t]*$", re.M)
+_PREFIX_RE = re.compile(r"[ \t]+|>|[-*+](?=[ \t]|$)|[0-9]{1,9}[.)](?=[ \t]|$)", re.M)
+BRACKET_HINT = (r"write a bracket that is only text as \[ or \] (with a backslash), or close the brackets "
+                f"that are open; links nest at most {MAX_NESTING} deep")
+
+
+def markup_problem(text: str) -> tuple[int, str, str] | None:
+    """(offset, message, hint) where Markdown text nests beyond the limits of schema.py
+    (brackets and link targets per paragraph, lists and quotes per line, HTML tags left open
+    at the end), else None.
+    Linear in the text; paragraphs with few brackets are not scanned at all."""
+    if text.count("[") > MAX_NESTING:
+        for start, end in _paragraphs(text):
+            if text.count("[", start, end) > MAX_NESTING:
+                got = _bracket_problem(text, start, end)
+                if got:
+                    return got
+    after = text.rfind(">") + 1
+    if text.count("<", after) > MAX_UNCLOSED:
+        # Python's HTML parser looks for the '>' of each such tag to the end of the text.
+        starts = [m.start() for m in _TAG_START_RE.finditer(text, after)]
+        if len(starts) > MAX_UNCLOSED:
+            return (starts[0], f"more than {MAX_UNCLOSED} '<' start an HTML tag that no '>' closes ({len(starts):,})",
+                    "write a '<' that is only text as &lt;, or end the tag with '>'")
+    for m in _DEEP_PREFIX_RE.finditer(text):
+        if _RULE_RE.match(text, m.start()):
+            continue  # a rule such as '- - - - -', not a list
+        depth, pos = 0, m.start()
+        while pos < m.end():
+            part = _PREFIX_RE.match(text, pos, m.end() + 1)
+            if not part:
+                break
+            token, pos = part.group(), part.end()
+            depth += len(token.expandtabs(4)) // 4 if token[0] in " \t" else 1  # 4 columns indent a level
+            if depth > MAX_NESTING:
+                return (m.start(), f"lists and quotes nested more than {MAX_NESTING} deep",
+                        "flatten the structure: move the innermost items up a level, or out of the list")
+    return None
+
+
+def _paragraphs(text: str):
+    """(start, end) of each run of lines between blank lines: Markdown reads links within one."""
+    start = 0
+    for m in _BLANK_LINE_RE.finditer(text):
+        yield start, m.start()
+        start = m.end()
+    yield start, len(text)
+
+
+def _bracket_problem(text: str, start: int, end: int) -> tuple[int, str, str] | None:
+    opened: list[int] = []  # offsets of the '[' open at this point
+    deep = None  # where the nesting first went past the limit
+    targets: list[int] = []  # offsets of the '(' of each '](' that closes a '['
+    for m in _BRACKET_RE.finditer(text, start, end):
+        c = m.group()
+        if c == "[":
+            opened.append(m.start())
+            if deep is None and len(opened) > MAX_NESTING:
+                deep = m.start()
+        elif c == "]" and opened:
+            opened.pop()
+            if text.startswith("(", m.end(), end):
+                targets.append(m.end())
+    if len(opened) > MAX_UNCLOSED:
+        return (opened[0], f"more than {MAX_UNCLOSED} '[' are never closed in this paragraph ({len(opened):,})",
+                BRACKET_HINT)
+    if deep is not None:
+        return deep, f"brackets '[' nested more than {MAX_NESTING} deep", BRACKET_HINT
+    if len(targets) > MAX_UNCLOSED:
+        unclosed = _unclosed_parens(text, start, end, targets)
+        if len(unclosed) > MAX_UNCLOSED:
+            return (unclosed[0], f"more than {MAX_UNCLOSED} link targets '](' are never closed in this paragraph "
+                                 f"({len(unclosed):,})",
+                    r"close each link target with ')', or write a bracket that is only text as \[ or \(")
+    return None
+
+
+def _unclosed_parens(text: str, start: int, end: int, targets: list[int]) -> list[int]:
+    """Those of ``targets`` (offsets of '(') that no ')' closes before ``end``."""
+    tokens = [(m.start(), m.group()) for m in _PAREN_RE.finditer(text, start, end) if m.group() in "()"]
+    after, balance = [], 0  # the balance of parentheses after each token
+    for _pos, c in tokens:
+        balance += 1 if c == "(" else -1
+        after.append(balance)
+    lowest, suffix_min = None, [0] * len(after)  # the lowest balance from each token on
+    for i in range(len(after) - 1, -1, -1):
+        lowest = after[i] if lowest is None else min(lowest, after[i])
+        suffix_min[i] = lowest
+    index = {pos: i for i, (pos, _c) in enumerate(tokens)}
+    # the '(' at token i opened at balance after[i] - 1; a later balance below after[i] closes it
+    return [p for p in targets if p in index and suffix_min[index[p]] >= after[index[p]]]
 
 
 def render_clause_file(clause: Clause) -> str:
@@ -520,6 +736,12 @@ def _load_language(src: Source, base: str, manifest: Manifest, lang: str, findin
                 continue
             if key and key[1]:
                 parsed[key] = clause
+        if reserved_name(name):  # e.g. CON.md holding clause 'contact'
+            findings.append(Finding(path, None, f"the file name {name!r} is a reserved device name on Windows, "
+                                                "where the file cannot be checked out",
+                                    hint=f"rename it (git mv) to {clause.id}.md, its clause id; ids use {RESERVED_RULE}"))
+            broken.add(name)
+            continue
         if clause.id in by_id:
             findings.append(Finding(path, 2, f"duplicate clause id {clause.id!r}",
                                     hint=f"also used by {by_id[clause.id].path}; ids must be unique"))

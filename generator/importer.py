@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .errors import PolicyError
+from .schema import reserved_name
 from .headings import (ANCHOR_LINK_RE, EFFECTIVE_RE, PSEUDO_LEVEL, clean_inline, date_from_line, find_bold_headings,
                        find_headings, to_atx, written_ids)
 
@@ -574,7 +575,7 @@ def assign_ids(sections: list, existing: list, overrides: dict | None = None, th
         if base == "clause" and s.number:  # a title with no Latin letters (Chinese): its number
             base = f"clause-{_arabic(s.number)}"
         cid, n = base, 2
-        while cid in taken:
+        while cid in taken or reserved_name(cid):  # 'con', 'aux', ...: no file can have that name on Windows
             cid, n = f"{base}-{n}", n + 1
         taken.add(cid)
         result.append(IdMatch(cid, False))

@@ -37,12 +37,31 @@ HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+# Names Windows keeps for devices: a file or folder named so (with any extension: con.md) cannot
+# be checked out there, so a clone on a Windows laptop would lose that clause or policy.
+RESERVED_NAME_RE = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])$", re.I)
+RESERVED_RULE = "a name that is not a reserved device name on Windows (con, prn, aux, nul, com0-com9, lpt0-lpt9)"
+
+# Limits that keep reading and rendering a source bounded (README: "Limits"). Python-Markdown
+# scans from every '[' to its ']' (and from every '](' to its ')'), and nests a call per list,
+# quote and YAML level: the work grows with the square of the nesting, or ends in a RecursionError.
+MAX_NESTING = 32  # '[' inside '[', lists and quotes inside each other, YAML collections inside each other
+MAX_UNCLOSED = 32  # '[' (or link targets '](') never closed in one paragraph
+
+
+def reserved_name(value: str) -> bool:
+    """Whether a name (a file name without its extension) is a Windows device name."""
+    return bool(RESERVED_NAME_RE.match(value.split(".", 1)[0]))
+
+
 def name_problem(kind: str, value) -> str | None:
     """Why ``value`` is not a valid name of this kind (None if it is)."""
     pattern, rule = NAME_PATTERNS[kind]
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)  # 'id: 2024' is read as a number
     if isinstance(value, str) and pattern.match(value):
+        if reserved_name(value):
+            return f"invalid {kind} {value!r}: use {RESERVED_RULE}, e.g. '{value}-1'"
         return None
     shown = repr(value) if not isinstance(value, str) or len(value) <= 40 else repr(value[:40]) + "..."
     return f"invalid {kind} {shown}: use {rule}"
