@@ -7,6 +7,7 @@ MkDocs plugin both start here.
 from __future__ import annotations
 
 import os
+import time
 from datetime import date, datetime, timezone
 
 from .errors import Finding, PolicyError
@@ -30,7 +31,20 @@ def build_date(value: str | None = None) -> date:
         if not epoch.strip().isdigit() or len(epoch.strip()) > 12:
             raise PolicyError(f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a number of seconds since 1970",
                               hint="set it to a Unix time such as $(git log -1 --format=%ct), or unset it")
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+        seconds = int(epoch)
+        now = time.time()
+        if seconds > now + 86400:
+            # Reproducible builds set it to a time that has passed (the last commit's); a future
+            # one would make a version not yet in force current, and release or gate judge notice
+            # periods from a day that has not come.
+            when = datetime.fromtimestamp(seconds, tz=timezone.utc).date() if seconds < 253402300800 else "after 9999"
+            today = datetime.fromtimestamp(now, tz=timezone.utc).date()
+            raise PolicyError(f"SOURCE_DATE_EPOCH={epoch.strip()} ({when}) is later than the clock of this machine "
+                              f"({today})",
+                              hint="set it to a time that has passed, such as the last commit's: "
+                                   "$(git log -1 --format=%ct), or unset it; to work as of a later date on "
+                                   "purpose, pass that date (build --date, gate --today)")
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).date()
     return datetime.now(timezone.utc).date()
 
 
