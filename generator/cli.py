@@ -36,6 +36,16 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was changed", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # Whoever read the output stopped reading (policygen diff ... | head): nothing to report.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except OSError as exc:
+            # A file the system refused where no command expected it (a full disk, a read-only
+            # folder): the file and the reason, not a traceback.
+            from .errors import os_error
+
+            fail(os_error(exc))
 
 
 def src_option(f):

@@ -5,14 +5,16 @@ They compute with the pure modules and write files atomically; nothing here touc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import yaml
 
-from .errors import Finding, PolicyError
+from .errors import Finding, PolicyError, os_error
 from . import i18n
 from .fragments import decode, dump_releases, load_policy, render_clause_file
 from .importer import FORMATS, IdMatch, align_translation, assign_ids, parse_document, rewrite_anchors
@@ -49,7 +51,7 @@ def read_input(path: str) -> tuple[str, str]:
     except FileNotFoundError:
         raise PolicyError("file not found", path=path, hint="check the path") from None
     findings: list[Finding] = []
-    text = decode(data, path, findings)
+    text = decode(data, path, findings, controls=False)  # the importer drops them, with a note
     if text is None:
         f = findings[0]
         raise PolicyError(f.message, path=path, line=f.line, hint=f.hint)
@@ -97,6 +99,8 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str
         if problem:
             message, _, rule = problem.partition(": use ")
             raise PolicyError(f"{option}: {message}", hint=f"use {rule}")
+    if os.path.isdir(src_dir):
+        recover_imports(src_dir)  # a policy folder a killed import left beside its place goes back first
     if base_url is not None and not re.match(r"^https?://[^/\s]+", base_url):
         raise PolicyError(f"--base-url {base_url!r} is not a web address", hint="for example --base-url https://example.com")
     if path.lower().endswith(".docx"):  # Word: mammoth's HTML, read by the HTML importer
@@ -105,7 +109,9 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str
     else:
         draft = None
         text, fmt = read_input(path)
+    text, control_notes = _without_controls(text)
     doc = parse_document(text, fmt, base_url)
+    doc.notes = [*control_notes, *doc.notes]
     if draft:
         doc.notes, doc.dropped = [*draft.notes, *doc.notes], [*draft.dropped, *doc.dropped]
         doc.entity = doc.entity or draft.entity
@@ -153,16 +159,17 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str
                 facts = dict(texts[manifest.source_lang].clause(cid).facts)
         new_clauses.append(Clause(id=cid, title=s.title, body=s.body, facts=facts, source_hash=sh))
         report.clauses.append((cid, s.title, "kept" if prev else "new", match.similarity, match.how))
-    folder = os.path.join(base, lang)
-    os.makedirs(folder, exist_ok=True)
-    for c in new_clauses:
-        write_atomic(os.path.join(folder, f"{c.id}.md"), render_clause_file(c))
+    # Every file the import changes (path in the policy folder -> text, or None to remove),
+    # written as one set at the end.
+    changes: dict[str, str | None] = {f"{lang}/{c.id}.md": render_clause_file(c) for c in new_clauses}
     keep = {c.id for c in new_clauses}
     orphans = texts[lang].orphans if exists and lang in texts else ()
     for c in (*old, *orphans):
         if c.id not in keep:
-            os.remove(os.path.join(src_dir, *c.path.split("/")))
             report.removed.append(c.id)
+        rel = c.path.split("/", 1)[1]  # a file named otherwise than its id goes too: {id}.md replaces it
+        if rel not in changes:
+            changes[rel] = None
     preamble_ids = [cid for cid, s in zip(ids, sections) if not s.number]
     if not exists:
         data = {
@@ -176,9 +183,10 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str
             del data["entity"]
         if not preamble_ids:
             del data["unnumbered"]
-        write_atomic(os.path.join(base, "policy.yml"), _manifest_yaml(data))
+        changes["policy.yml"] = _manifest_yaml(data)
     else:
-        raw = yaml.safe_load(open(os.path.join(base, "policy.yml"), encoding="utf-8"))
+        with open(os.path.join(base, "policy.yml"), encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
         if translation:
             if lang not in raw["languages"]:
                 raw["languages"].append(lang)
@@ -191,10 +199,139 @@ def import_policy(path: str, policy: str, lang: str, src_dir: str, base_url: str
             raw["clauses"] = ids
             if preamble_ids:
                 raw["unnumbered"] = preamble_ids
-        write_atomic(os.path.join(base, "policy.yml"), _manifest_yaml(raw))
+        changes["policy.yml"] = _manifest_yaml(raw)
+    replace_files(src_dir, policy, changes)
     if exists and not translation:
         report.lagging = lagging_languages(src_dir, policy)
     return report
+
+
+def _without_controls(text: str) -> tuple[str, list]:
+    """The text without control characters (``check`` refuses them in the sources): a form
+    feed or vertical tab (a page or line break of a converted document) becomes a space, so
+    the words around it stay apart and lines keep their numbers; others are dropped."""
+    from .fragments import CONTROL_RE, control_name
+
+    found = CONTROL_RE.search(text)
+    if not found:
+        return text, []
+    count = len(CONTROL_RE.findall(text))
+    line = text.count("\n", 0, found.start()) + 1
+    text = CONTROL_RE.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text)
+    return text, [(line, f"removed {count} control character{'s' * (count > 1)} (the first here: "
+                         f"{control_name(found.group())}); page and line breaks became spaces")]
+
+
+# --- writing an import as one set of files ---------------------------------------------------
+
+IMPORT_PREFIX = ".policygen-import-"
+
+
+def replace_files(src_dir: str, policy: str, changes: dict) -> None:
+    """Make ``changes`` (path in the policy folder -> text, or None to remove) to the folder of
+    ``policy`` as one step: a copy of the folder gets them, then takes its place with one
+    rename (Linux: renameat2 RENAME_EXCHANGE). A run killed at any point leaves the old
+    folder or the new one, never a mix; what it leaves in ``src_dir`` (a hidden
+    ``.policygen-import-<pid>-...`` folder) the next import removes, or puts back, before
+    it reads the policy (``recover_imports``)."""
+    from .atomic import exchange, temp_dir
+
+    base = os.path.join(src_dir, policy)
+    try:
+        os.makedirs(src_dir, exist_ok=True)
+        tmp = temp_dir(src_dir, IMPORT_PREFIX)
+    except OSError as exc:
+        raise os_error(exc, src_dir, "could not write", "nothing was imported") from None
+    new = os.path.join(tmp, "new")
+    try:
+        with open(os.path.join(tmp, "policy"), "w", encoding="utf-8") as fh:
+            fh.write(policy)
+        if os.path.isdir(base):
+            _copy_tree(base, new)
+        else:
+            os.mkdir(new)
+        for rel, text in changes.items():
+            target = os.path.join(new, *rel.split("/"))
+            if text is None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(target)
+                continue
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        if not os.path.isdir(base):
+            os.rename(new, base)
+        elif not exchange(new, base):  # no exchange here: two renames, undone by the next run if cut between
+            os.rename(base, os.path.join(tmp, "old"))
+            os.rename(new, base)
+    except OSError as exc:
+        _put_back(tmp, base)
+        shown = exc.filename if isinstance(exc.filename, str) else None
+        if shown and shown.startswith(new + os.sep):
+            shown = os.path.join(base, shown[len(new) + 1:])  # where the user will look for it
+        elif shown and shown.startswith(tmp):
+            shown = None
+        raise os_error(exc, shown or base, "could not write", "nothing was imported") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _copy_tree(src: str, dst: str) -> None:
+    """Copy a folder (files with their modes and times, links as links); the first error stops it."""
+    os.mkdir(dst)
+    for name in os.listdir(src):
+        s, d = os.path.join(src, name), os.path.join(dst, name)
+        if os.path.islink(s):
+            os.symlink(os.readlink(s), d)
+        elif os.path.isdir(s):
+            _copy_tree(s, d)
+        else:
+            shutil.copy2(s, d)
+    shutil.copystat(src, dst)
+
+
+def _put_back(tmp: str, base: str) -> None:
+    """Undo a swap cut between its two renames: the old folder goes back to its place."""
+    old = os.path.join(tmp, "old")
+    if os.path.isdir(old) and not os.path.exists(base):
+        os.rename(old, base)
+
+
+def recover_imports(src_dir: str) -> None:
+    """Clear what killed imports left in ``src_dir``: their temporary folders, after putting
+    back a policy folder caught between the two renames of a swap. Folders of an import
+    still running (its process is alive) stay."""
+    import time
+
+    for name in os.listdir(src_dir):
+        if not name.startswith(IMPORT_PREFIX):
+            continue
+        tmp = os.path.join(src_dir, name)
+        pid = name[len(IMPORT_PREFIX):].split("-", 1)[0]
+        try:
+            young = time.time() - os.lstat(tmp).st_mtime < 86400
+        except OSError:
+            continue
+        if pid.isdigit() and int(pid) != os.getpid() and young and _alive(int(pid)):
+            continue
+        try:
+            with open(os.path.join(tmp, "policy"), encoding="utf-8") as fh:
+                policy = fh.read().strip()
+        except OSError:
+            policy = ""
+        if policy and "/" not in policy and policy not in (".", ".."):
+            _put_back(tmp, os.path.join(src_dir, policy))
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def lagging_languages(src_dir: str, policy: str) -> dict:
@@ -221,6 +358,16 @@ def lagging_report(manifest, texts: dict, lang: str) -> dict:
 def _manifest_yaml(data: dict) -> str:
     head = "# Policy manifest: languages (source first), clause order and legal profile. See README.\n"
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def write_ledger(path: str, text: str) -> None:
+    """Replace releases.yml in one step; on failure nothing changed, and the error says why."""
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(f"{path}.tmp-{os.getpid()}")  # write_atomic's half-written temporary file
+        raise os_error(exc, path, "could not write", "nothing was recorded") from None
 
 
 def earliest_effective(today: date, notice_days: int) -> date:
@@ -312,7 +459,7 @@ def record_release(src_dir: str, policy: str, effective: date, today: date, *, b
     rel = Release(effective=effective, level=final, computed_level=computed_level,
                   justification=justification, summary=summary, hashes=hashes,
                   backfill=backfill, stale=stale, lagging=lagging)
-    write_atomic(ledger_path, dump_releases([*ledger, rel], withdrawals))
+    write_ledger(ledger_path, dump_releases([*ledger, rel], withdrawals))
     return replace(rel)
 
 
@@ -342,5 +489,5 @@ def withdraw_release(src_dir: str, policy: str, effective: date, today: date, ju
         withdrawal = Withdrawal(effective=effective, on=today, justification=justification.strip(),
                                 hashes=dict(entry.hashes))
         withdrawals = [*withdrawals, withdrawal]
-    write_atomic(ledger_path, dump_releases(rest, withdrawals))
+    write_ledger(ledger_path, dump_releases(rest, withdrawals))
     return withdrawal

@@ -7,6 +7,7 @@ one), what is wrong, and a hint on what to do; the CLI prints it as
 
 from __future__ import annotations
 
+import errno
 import os
 import sysconfig
 import traceback
@@ -67,6 +68,26 @@ class ReportedError(PolicyError):
 
 class GitError(PolicyError):
     """A git operation failed; carries git's own message."""
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "free some disk space, then run the command again",
+    errno.EDQUOT: "free some space within your disk quota, then run the command again",
+    errno.EROFS: "the file system is mounted read-only: run policygen in a writable clone",
+    errno.EACCES: "check that you may write the file and its folder (ls -l), then run the command again",
+    errno.EPERM: "check the permissions and attributes of the file and its folder (ls -l, lsattr), "
+                 "then run the command again",
+}
+
+
+def os_error(exc: OSError, path: str | None = None, doing: str = "", outcome: str = "") -> PolicyError:
+    """A clear error for a file the system refused (a full disk, a read-only project, no
+    permission): the file, the system's reason, what it left (``outcome``, e.g. 'nothing was
+    recorded') and what to do."""
+    reason = exc.strerror or str(exc)
+    message = f"{doing} ({reason})" if doing else reason
+    hint = _OS_HINTS.get(exc.errno, "check that the folder exists and is writable, then run the command again")
+    return PolicyError(message + (f"; {outcome}" if outcome else ""), path=path or exc.filename, hint=hint)
 
 
 def exception_origin(exc: BaseException) -> tuple[str | None, int | None]:
