@@ -63,23 +63,22 @@ def refused_everywhere(project, pattern, release=True):
 
 # --- 1. pathological bracket nesting: bounded rendering time ------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 28: nested brackets take minutes to render while check passes")
 @pytest.mark.parametrize("text, message", [
     ("[" * 100_000, r"more than 32 '\[' are never closed"),
     ("[" * 50_000 + "]" * 50_000, r"brackets '\[' nested more than 32 deep"),
     ("[[]" * 33_000, r"more than 32 '\[' are never closed"),
     ("[a](" * 25_000, r"more than 32 link targets '\]\(' are never closed"),
-], ids=["open", "nested", "half-closed", "link-targets"])
-def test_pathological_bracket_nesting_is_refused_fast(released, text, message):
+    ("<a " * 33_000, r"more than 32 '<' start an HTML tag that no '>' closes"),  # Python's HTMLParser: 77 s
+], ids=["open", "nested", "half-closed", "link-targets", "open-tags"])
+def test_pathological_markup_is_refused_fast(released, text, message):
     line = append_body(released, "Before the brackets.\n" + text)
     started = time.monotonic()
     refused_everywhere(released, rf"^{CLAUSE}:{line + 1}: error: {message}")
     assert time.monotonic() - started < 60  # the 100 KB clause took over 300 s to render
     out = run_t(["check"], released).stdout
-    assert "hint: " in out and r"\[" in out  # what to do: escape literal brackets
+    assert "hint: " in out and (r"\[" in out or "&lt;" in out)  # what to do: escape what is only text
 
 
-@pytest.mark.xfail(strict=True, reason="issue 28: nested brackets take minutes to render while check passes")
 def test_brackets_within_the_limits_still_build(released):
     append_body(released, "See [the [nested] list](https://example.com/a_(b)) and " + "[" * 32 + "x" + "]" * 32
                 + ".\n\n" + "Unclosed [" * 20 + " brackets.\n\n" + "[" * 100_000)
@@ -94,7 +93,6 @@ def test_brackets_within_the_limits_still_build(released):
 
 # --- 2. deep YAML and deep lists -------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 28: deep YAML ends in a RecursionError traceback")
 @pytest.mark.parametrize("path, before, nested, deep", [
     (CLAUSE, "title: Contact Us\n", "purposes: " + "[" * 20_000 + "]" * 20_000 + "\n", "purposes: "),
     (CLAUSE, "title: Contact Us\n", "purposes:\n" + "- " * 20_000 + "x\n", "- - "),
@@ -117,7 +115,6 @@ def test_deeply_nested_yaml_is_an_error_with_its_line(released, path, before, ne
     assert not (released / "site").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 28: a list nested 1,000 deep ends in a RecursionError traceback")
 @pytest.mark.parametrize("nested", [
     "".join("    " * i + "- item\n" for i in range(1000)),
     "- " * 1000 + "item\n",
@@ -154,7 +151,6 @@ def edited(project):
     commit_all(project, "Edit", date="2023-06-01")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 28: release on a full disk ends in a traceback")
 def test_release_on_a_full_disk_is_a_clear_error_and_records_nothing(released, mounted, tmp_path):
     edited(released)
     folder = released / "policy_src/acme"
@@ -178,7 +174,6 @@ def test_release_on_a_full_disk_is_a_clear_error_and_records_nothing(released, m
     assert sorted(p.name for p in folder.iterdir() if p.name != ".filler") == sorted(p.name for p in saved.iterdir())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 28: release on a read-only project ends in a traceback")
 @pytest.mark.parametrize("how", ["read-only mount", "immutable folder"])
 def test_release_on_a_read_only_project_is_a_clear_error(released, mounted, how):
     edited(released)
@@ -201,6 +196,11 @@ def test_release_on_a_read_only_project_is_a_clear_error(released, mounted, how)
         assert "hint: " in out
         fails(run_t(["release", "--policy", "acme", "--withdraw", "2023-01-01", "--justification", "x",
                      "--today", "2022-12-20"], released), rf"^{LEDGER}: error: could not write \({reason}\)")
+        if how == "immutable folder":
+            write(released / "v.md", EN.replace("any question", "any question at all"))
+            fails(run_t(["import", "v.md", "--policy", "acme", "--lang", "en"], released),
+                  r"^policy_src/acme: error: could not write \(Operation not permitted\); nothing was imported")
+            assert not [p for p in (released / "policy_src").iterdir() if p.name.startswith(".")]
     finally:
         if how == "immutable folder":
             subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
@@ -234,6 +234,9 @@ def hook(event, args):
     if seen[0] == N:
         os.kill(os.getpid(), signal.SIGKILL)
 sys.addaudithook(hook)
+if os.environ.get("NO_EXCHANGE"):  # as on a system without renameat2's RENAME_EXCHANGE: two renames
+    import policygen.atomic
+    policygen.atomic.exchange = lambda a, b: False
 from policygen.cli import main
 sys.argv[0] = "policygen"
 main()
@@ -262,8 +265,8 @@ def tree(project) -> dict:
             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 28: a killed import can leave old and new clause files mixed")
-def test_an_import_killed_at_any_point_leaves_the_old_or_the_new_clauses(tmp_path):
+@pytest.mark.parametrize("swap", ["exchange", "two renames"])
+def test_an_import_killed_at_any_point_leaves_the_old_or_the_new_clauses(tmp_path, swap):
     project = new_repo(tmp_path)
     import_texts(project, {"en": OLD_TEXT})
     commit_all(project, "Import", date="2022-12-15")
@@ -281,7 +284,7 @@ def test_an_import_killed_at_any_point_leaves_the_old_or_the_new_clauses(tmp_pat
         assert tree(project) == old
 
     restore()
-    env = {**os.environ, **GIT_ENV}
+    env = {**os.environ, **GIT_ENV, **({"NO_EXCHANGE": "1"} if swap == "two renames" else {})}
     kill_at, outcomes = 1, []
     while True:
         proc = subprocess.run([sys.executable, "-c", KILLER, "import", "new.md", "--policy", "acme", "--lang", "en"],
@@ -289,11 +292,16 @@ def test_an_import_killed_at_any_point_leaves_the_old_or_the_new_clauses(tmp_pat
                               timeout=60)
         assert proc.returncode in (0, -signal.SIGKILL), proc.stderr
         got = tree(project)
-        assert got in (old, new), f"killed before change {kill_at}: a mix of the old and the new clause files"
-        outcomes.append("new" if got == new else "old")
+        if swap == "two renames" and not got:
+            # Cut between the two renames: the policy folder waits beside, and the next run puts it back.
+            assert any(p.name.startswith(".") for p in (project / "policy_src").iterdir())
+            outcomes.append("between")
+        else:
+            assert got in (old, new), f"killed before change {kill_at}: a mix of the old and the new clause files"
+            outcomes.append("new" if got == new else "old")
         if proc.returncode == 0:
             break
-        if kill_at in (2, 5):  # the next run finishes the job and leaves nothing behind
+        if kill_at in (2, 5) or not got:  # the next run finishes the job and leaves nothing behind
             run(["import", "new.md", "--policy", "acme", "--lang", "en"], cwd=project)
             assert tree(project) == new
             assert not [p.name for p in (project / "policy_src").iterdir() if p.name.startswith(".")]
@@ -302,11 +310,11 @@ def test_an_import_killed_at_any_point_leaves_the_old_or_the_new_clauses(tmp_pat
         kill_at += 1
         assert kill_at < 200
     assert outcomes[0] == "old" and outcomes[-1] == "new"
+    assert outcomes.count("between") == (swap == "two renames")
 
 
 # --- 5. reserved device names ---------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 28: reserved device names are accepted as ids")
 @pytest.mark.parametrize("cid", ["con", "aux", "nul", "prn", "com1", "lpt9"])
 def test_a_reserved_device_name_as_a_clause_id_is_refused(released, cid):
     clause = released / CLAUSE
@@ -322,14 +330,12 @@ def test_a_reserved_device_name_as_a_clause_id_is_refused(released, cid):
     fails(run_t(["check"], released), rf"^{MANIFEST}:\d+: error: invalid clause id '{cid}': .*reserved device name")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 28: reserved device names are accepted as ids")
 def test_a_clause_file_named_like_a_device_is_refused(released):
     clause = released / CLAUSE
     os.rename(clause, clause.with_name("CON.md"))
     fails(run_t(["check"], released), r"^policy_src/acme/en/CON\.md: error: .*reserved device name on Windows")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 28: reserved device names are accepted as ids")
 def test_reserved_device_names_as_policy_ids_and_imported_ids(released):
     os.rename(released / "policy_src/acme", released / "policy_src/aux")
     fails(run_t(["check"], released), r"^policy_src/aux: error: the folder name is an invalid policy id 'aux': "
@@ -347,7 +353,6 @@ def test_reserved_device_names_as_policy_ids_and_imported_ids(released):
 
 # --- 6. control characters --------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 28: control characters in sources are accepted by check")
 @pytest.mark.parametrize("path, old, new, code", [
     (CLAUSE, "any question", "any\x00 question", "U+0000"),
     (CLAUSE, "title: Contact Us", "title: Contact\x7f Us", "U+007F"),
@@ -371,15 +376,13 @@ def test_control_characters_are_errors_with_line_and_column(released, path, old,
     assert not (released / "site").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 28: control characters in sources are accepted by check")
 def test_control_characters_written_as_yaml_escapes_are_errors(released):
     p = released / CLAUSE
     p.write_text(p.read_text(encoding="utf-8").replace("title: Contact Us", 'title: "Contact\\0 Us"'), encoding="utf-8")
     fails(run_t(["check"], released), rf"^{CLAUSE}:3: error: control character U\+0000")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 28: control characters in sources are accepted by check")
-def test_import_turns_page_breaks_into_line_breaks_and_drops_other_controls(tmp_path):
+def test_import_drops_control_characters_and_keeps_words_apart(tmp_path):
     project = new_repo(tmp_path)
     write(project / "v.txt", EN.replace("# ", "").replace("## ", "").replace("when you register.",
                                                                              "when you\x0cregister.\x00\x07"))
@@ -387,14 +390,13 @@ def test_import_turns_page_breaks_into_line_breaks_and_drops_other_controls(tmp_
     assert proc.returncode == 0, proc.stderr
     assert "control character" in proc.stdout
     text = "".join(p.read_text(encoding="utf-8") for p in (project / "policy_src/acme/en").iterdir())
-    assert "when you" in text and "register." in text
+    assert "when you register." in text
     assert not re.search("[\x00-\x08\x0b-\x1f]", text)
     run(["check"], cwd=project)
 
 
 # --- 7. a SOURCE_DATE_EPOCH in the future ------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 28: a SOURCE_DATE_EPOCH in 2100 is accepted as today")
 @pytest.mark.parametrize("args", [
     ["build", "--out", "site"],
     ["release", "--policy", "acme", "--effective", "2023-07-01", "--backfill"],
